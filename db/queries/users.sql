@@ -1,0 +1,34 @@
+-- name: CreateUser :one
+-- CreateUser stores a new user. A duplicate email fails with unique_violation
+-- (23505) on user_email_key, which the caller maps to the duplicate error.
+INSERT INTO "user" (username, email, password, info, sid, created, modified)
+VALUES (@username, @email, @password_hash, @info, @sid, timezone('utc', now()), timezone('utc', now()))
+RETURNING *;
+
+-- name: GetUser :one
+SELECT * FROM "user" WHERE user_id = @user_id;
+
+-- name: GetUserByEmail :one
+-- GetUserByEmail finds the user for a login; emails are unique and compared exactly, as legacy did.
+SELECT * FROM "user" WHERE email = @email;
+
+-- name: GetUsersBySID :many
+-- GetUsersBySID resolves a token's sid. Legacy sids were 10 digits and may collide,
+-- so it returns up to two rows and the caller refuses an ambiguous sid.
+SELECT * FROM "user" WHERE sid = @sid LIMIT 2;
+
+-- name: ListUsers :many
+-- ListUsers is one keyset page: users after a user_id, in user_id order (never OFFSET).
+SELECT * FROM "user" WHERE user_id > @after_id ORDER BY user_id LIMIT @max_rows;
+
+-- name: CountUsers :one
+SELECT count(*) FROM "user";
+
+-- name: UpdatePasswordHash :exec
+-- UpdatePasswordHash upgrades a hash after a successful login; it only replaces the
+-- hash that was verified, so a concurrent password change is never overwritten.
+UPDATE "user" SET password = @new_hash WHERE user_id = @user_id AND password = @old_hash;
+
+-- name: RotateSID :execrows
+-- RotateSID gives the user a new sid, which revokes every token minted over the old one.
+UPDATE "user" SET sid = @new_sid WHERE user_id = @user_id AND sid = @old_sid;

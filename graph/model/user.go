@@ -1,0 +1,12 @@
+// Package model holds the GraphQL types. models_gen.go is generated from
+// graph/*.graphqls; the types here are written by hand where a resolver needs
+// more than the schema says.
+package model
+
+// UserConnection is one page of users. TotalCount has its own resolver, so the
+// count query runs only when a client selects it.
+type UserConnection struct {
+	Edges    []*UserEdge `json:"edges"`
+	Nodes    []*User     `json:"nodes"`
+	PageInfo *PageInfo   `json:"pageInfo"`
+}

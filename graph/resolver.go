@@ -1,0 +1,40 @@
+// Package graph is the service layer: gqlgen resolvers over sqlc queries. The
+// REST compatibility layer calls these same resolvers, so every rule
+// (validation, hashing, tokens, queries) lives here once.
+package graph
+
+import (
+	"context"
+	"log/slog"
+
+	"users/db"
+	"users/internal/auth"
+)
+
+// MaxPageSize caps users(first:). Larger reads page with `after`.
+const MaxPageSize = 100
+
+// Resolver holds the dependencies of every resolver; it is built once at start.
+type Resolver struct {
+	Logger    *slog.Logger
+	Queries   *db.Queries
+	Passwords *auth.Passwords
+	Tokens    *auth.Tokens
+	Limits    Limits
+}
+
+// Limits throttles the actions that guessing and spam go through. Each call
+// counts one attempt and fails with apperr.RateLimited over the limit.
+type Limits interface {
+	Login(ctx context.Context, email string) error
+	Signup(ctx context.Context, email string) error
+}
+
+// NoLimits lets everything through (RATE_LIMIT_*=0, and tests of other things).
+type NoLimits struct{}
+
+// Login allows every attempt.
+func (NoLimits) Login(context.Context, string) error { return nil }
+
+// Signup allows every attempt.
+func (NoLimits) Signup(context.Context, string) error { return nil }

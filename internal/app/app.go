@@ -1,0 +1,117 @@
+// Package app wires the service: one chi router holding GraphQL, the
+// playground, the legacy REST layer and the operations endpoints, over one
+// set of resolvers and one middleware stack.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"users/db"
+	"users/graph"
+	"users/internal/auth"
+	"users/internal/config"
+	"users/internal/migrate"
+	"users/internal/playground"
+	"users/rest"
+)
+
+// New returns the service's HTTP handler. Background work it starts stops when
+// ctx ends.
+func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (http.Handler, error) {
+	queries := db.New(pool)
+	passwords, err := auth.NewPasswords(cfg.BcryptCost)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := auth.NewTokens(cfg.Keys, cfg.TokenTTL, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	resolver := &graph.Resolver{
+		Logger:    log,
+		Queries:   queries,
+		Passwords: passwords,
+		Tokens:    tokens,
+		Limits:    graph.NoLimits{},
+	}
+
+	r := chi.NewRouter()
+	r.Use(requestID, accessLog(log, nil), recoverer(log), limitBody(cfg.MaxBodyBytes))
+	r.Use(auth.Middleware(tokens, queries.GetUsersBySID))
+
+	gql := graph.NewHandler(resolver, log, graph.HandlerOptions{
+		Introspection: cfg.Introspection,
+		MaxBodyBytes:  cfg.MaxBodyBytes,
+		Operation:     SetOperation,
+	})
+	r.Handle("/graphql", methods(gql, http.MethodGet, http.MethodPost))
+	if cfg.Playground {
+		pg := playground.Handler("Users API", "/graphql", "/playground")
+		r.Handle("/playground", pg)
+		r.Handle("/playground/*", pg)
+	}
+	r.Get("/favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeStatus(w, http.StatusOK, "ok")
+	})
+	r.Get("/readyz", readyz(pool))
+
+	rest.Routes(r, resolver, log, "postgresql ("+pool.Config().ConnConfig.Host+")")
+	return r, nil
+}
+
+// methods answers 405 with an Allow header for any other method, as the
+// GraphQL-over-HTTP spec wants (the router's fallback is legacy's code 10).
+func methods(h http.Handler, allowed ...string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, m := range allowed {
+			if r.Method == m {
+				h.ServeHTTP(w, r)
+				return
+			}
+		}
+		w.Header().Set("Allow", fmt.Sprint(allowed[0], ", ", allowed[1]))
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		_, _ = w.Write([]byte(`{"errors":[{"message":"method not allowed"}]}`))
+	})
+}
+
+// readyz reports ready once the database answers and every migration is
+// applied; a replica that is not ready gets no traffic from the load balancer.
+func readyz(pool *pgxpool.Pool) http.HandlerFunc {
+	var migrated atomic.Bool
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := pool.Ping(ctx); err != nil {
+			writeStatus(w, http.StatusServiceUnavailable, "database unreachable")
+			return
+		}
+		if !migrated.Load() {
+			pending, err := migrate.Pending(ctx, pool)
+			if err != nil || pending {
+				writeStatus(w, http.StatusServiceUnavailable, "migrations pending")
+				return
+			}
+			migrated.Store(true)
+		}
+		writeStatus(w, http.StatusOK, "ready")
+	}
+}
+
+func writeStatus(w http.ResponseWriter, code int, status string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]string{"status": status})
+}

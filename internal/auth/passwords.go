@@ -1,0 +1,114 @@
+// Package auth holds the account secrets: bcrypt password hashes, Fernet tokens
+// over a user's session id (sid), and the middleware that turns an
+// Authorization header into the current user.
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// maxPasswordBytes is bcrypt's input limit. Python's bcrypt, which made the
+// legacy hashes, silently used only the first 72 bytes; x/crypto refuses longer
+// input instead. Truncating the same way keeps every legacy hash verifiable
+// (64 code points of non-ASCII text can exceed 72 bytes).
+const maxPasswordBytes = 72
+
+// dummySaltAndHash is the salt and digest of a bcrypt hash of a password no one has.
+const dummySaltAndHash = "18Fot3ud57QfRj46mceJGuezKnPP719k001A70iI9ViAOH6bf0Y.W"
+
+// Passwords hashes and verifies passwords with bcrypt. bcrypt is CPU-bound by
+// design, so at most one hash per core runs at a time: a login storm queues
+// here instead of starving every other request of CPU.
+type Passwords struct {
+	cost     int
+	slots    chan struct{}
+	dummy    []byte // a hash of nothing, to spend the same time on an unknown email
+	inFlight atomic.Int64
+}
+
+// NewPasswords returns a hasher at the given cost (bcrypt.MinCost..MaxCost).
+func NewPasswords(cost int) (*Passwords, error) {
+	if cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
+		return nil, fmt.Errorf("bcrypt cost %d out of range %d..%d", cost, bcrypt.MinCost, bcrypt.MaxCost)
+	}
+	return &Passwords{
+		cost:  cost,
+		slots: make(chan struct{}, runtime.GOMAXPROCS(0)),
+		// A well-formed hash at the configured cost, built rather than computed
+		// so start-up does not spend a bcrypt (230 ms at cost 12): comparing
+		// against it costs what comparing against a real user's hash costs.
+		dummy: fmt.Appendf(nil, "$2a$%02d$%s", cost, dummySaltAndHash),
+	}, nil
+}
+
+// Cost is the configured work factor.
+func (p *Passwords) Cost() int { return p.cost }
+
+// InFlight is the number of bcrypt computations running or waiting now.
+func (p *Passwords) InFlight() int64 { return p.inFlight.Load() }
+
+// Hash returns a bcrypt hash of password at the configured cost.
+func (p *Passwords) Hash(ctx context.Context, password string) (string, error) {
+	var hash []byte
+	err := p.run(ctx, func() (err error) {
+		hash, err = bcrypt.GenerateFromPassword(truncate(password), p.cost)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(hash), nil
+}
+
+// Verify reports whether password matches hash ($2a$, $2b$ or $2y$), and whether
+// the hash should be replaced because its cost is below the configured one.
+// A malformed hash is an error, not a mismatch.
+func (p *Passwords) Verify(ctx context.Context, hash, password string) (ok, rehash bool, err error) {
+	err = p.run(ctx, func() error {
+		return bcrypt.CompareHashAndPassword([]byte(hash), truncate(password))
+	})
+	switch {
+	case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
+		return false, false, nil
+	case err != nil:
+		return false, false, fmt.Errorf("verify password: %w", err)
+	}
+	cost, err := bcrypt.Cost([]byte(hash))
+	return true, err == nil && cost < p.cost, nil
+}
+
+// VerifyNothing spends the time of one Verify without a user: login calls it for
+// an unknown email, so timing does not tell which emails have accounts.
+func (p *Passwords) VerifyNothing(ctx context.Context, password string) error {
+	return p.run(ctx, func() error {
+		_ = bcrypt.CompareHashAndPassword(p.dummy, truncate(password))
+		return nil
+	})
+}
+
+// run waits for a free core, unless ctx ends first, and runs f on it.
+func (p *Passwords) run(ctx context.Context, f func() error) error {
+	p.inFlight.Add(1)
+	defer p.inFlight.Add(-1)
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-p.slots }()
+	return f()
+}
+
+func truncate(password string) []byte {
+	b := []byte(password)
+	if len(b) > maxPasswordBytes {
+		b = b[:maxPasswordBytes]
+	}
+	return b
+}

@@ -1,0 +1,234 @@
+// Package config reads the service's settings from the environment, once, at
+// start. Nothing else reads the environment.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fernet/fernet-go"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// LegacyKey is the Fernet key the legacy app shipped in its repository. It is
+// public, so anyone can forge tokens with it: it is the default only outside
+// live, and live never signs with it.
+const LegacyKey = "xs4G5ZD9SwNME6nWRWrK_aq6Yb9H8VJpdwCzkTErFPw="
+
+// Environments, as APP_ENV names them.
+const (
+	EnvLocal = "local"
+	EnvDev   = "dev"
+	EnvLive  = "live"
+)
+
+// Config is every setting of the service. Tests build it as a literal.
+type Config struct {
+	Env         string // APP_ENV: local (default), dev or live
+	DatabaseURL string // DATABASE_URL; empty outside live means "find or start one"
+	Port        int    // PORT, default 5000 as legacy
+
+	Keys     []*fernet.Key // SECRET_KEY: the first signs, all verify
+	TokenTTL time.Duration // TOKEN_TTL; 0 means tokens never expire
+
+	BcryptCost int // BCRYPT_COST, default 12 as legacy
+
+	Playground    bool // PLAYGROUND: serve /playground (default on outside live)
+	Introspection bool // INTROSPECTION: schema introspection and field suggestions (default on outside live)
+
+	MaxBodyBytes   int64  // MAX_BODY_BYTES: request body limit on every route
+	LoginLimit     Rate   // RATE_LIMIT_LOGIN, per client IP and per email
+	SignupLimit    Rate   // RATE_LIMIT_SIGNUP, per client IP and per email
+	RedisURL       string // REDIS_URL: share rate-limit counters between replicas
+	TrustedProxies int    // TRUSTED_PROXIES: proxies in front that append to X-Forwarded-For
+	CORSOrigins    []string
+
+	DBMaxConns int    // DB_MAX_CONNS: pgx pool size
+	PprofAddr  string // PPROF_ADDR: serve net/http/pprof there (never on the public port)
+	LogFormat  string // LOG_FORMAT: json or text (default json in live, text otherwise)
+
+	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT: how long in-flight requests may take at stop
+}
+
+// Rate is a number of events per window. A zero Rate is no limit.
+type Rate struct {
+	Count  int
+	Window time.Duration
+}
+
+// Off reports whether the limit is disabled.
+func (r Rate) Off() bool { return r.Count == 0 }
+
+func (r Rate) String() string {
+	if r.Off() {
+		return "0"
+	}
+	return fmt.Sprintf("%d/%s", r.Count, r.Window)
+}
+
+// ParseRate reads "COUNT/WINDOW" such as "10/1m" (window a Go duration, or a
+// bare unit: "10/m" is "10/1m"), or "0" for no limit.
+func ParseRate(s string) (Rate, error) {
+	s = strings.TrimSpace(s)
+	if s == "0" {
+		return Rate{}, nil
+	}
+	count, window, ok := strings.Cut(s, "/")
+	if !ok {
+		return Rate{}, fmt.Errorf("%q is not COUNT/WINDOW (such as 10/1m) or 0", s)
+	}
+	n, err := strconv.Atoi(count)
+	if err != nil || n < 1 {
+		return Rate{}, fmt.Errorf("%q: count must be a positive integer", s)
+	}
+	if window != "" && (window[0] < '0' || window[0] > '9') {
+		window = "1" + window
+	}
+	d, err := time.ParseDuration(window)
+	if err != nil || d < time.Second {
+		return Rate{}, fmt.Errorf("%q: window must be a duration of at least 1s", s)
+	}
+	return Rate{Count: n, Window: d}, nil
+}
+
+// Live reports whether this is a production deployment.
+func (c Config) Live() bool { return c.Env == EnvLive }
+
+// Load reads the configuration from getenv and returns every problem at once.
+func Load(getenv func(string) string) (Config, error) {
+	var problems []error
+	bad := func(name string, err error) { problems = append(problems, fmt.Errorf("%s: %w", name, err)) }
+	str := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	num := func(name string, def, lo, hi int) int {
+		v := str(name, "")
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			bad(name, fmt.Errorf("%q is not an integer from %d to %d", v, lo, hi))
+			return def
+		}
+		return n
+	}
+	boolean := func(name string, def bool) bool {
+		v := str(name, "")
+		if v == "" {
+			return def
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad(name, fmt.Errorf("%q is not true or false", v))
+			return def
+		}
+		return b
+	}
+	duration := func(name string, def time.Duration) time.Duration {
+		v := str(name, "")
+		if v == "" {
+			return def
+		}
+		if v == "0" {
+			return 0
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			bad(name, fmt.Errorf("%q is not a duration such as 24h or 0", v))
+			return def
+		}
+		return d
+	}
+	rate := func(name, def string) Rate {
+		r, err := ParseRate(str(name, def))
+		if err != nil {
+			bad(name, err)
+		}
+		return r
+	}
+
+	c := Config{Env: str("APP_ENV", EnvLocal)}
+	switch c.Env {
+	case EnvLocal, EnvDev, EnvLive:
+	default:
+		bad("APP_ENV", fmt.Errorf("%q is not local, dev or live", c.Env))
+	}
+	live := c.Live()
+
+	c.DatabaseURL = str("DATABASE_URL", "")
+	if live && c.DatabaseURL == "" {
+		bad("DATABASE_URL", errors.New("required in live"))
+	}
+	c.Port = num("PORT", 5000, 0, 65535)
+
+	secret := str("SECRET_KEY", "")
+	switch {
+	case secret == "" && live:
+		bad("SECRET_KEY", errors.New("required in live (generate one with: server genkey)"))
+	case secret == "":
+		secret = LegacyKey
+	}
+	if secret != "" {
+		keys, err := fernet.DecodeKeys(strings.Split(secret, ",")...)
+		switch {
+		case err != nil:
+			bad("SECRET_KEY", errors.New("not a comma-separated list of 32-byte url-safe base64 Fernet keys"))
+		case live && strings.TrimSpace(strings.Split(secret, ",")[0]) == LegacyKey:
+			bad("SECRET_KEY", errors.New("live never signs with the public legacy key: put a fresh key first"))
+		default:
+			c.Keys = keys
+		}
+	}
+	c.TokenTTL = duration("TOKEN_TTL", 24*time.Hour)
+	c.BcryptCost = num("BCRYPT_COST", 12, bcrypt.MinCost, bcrypt.MaxCost)
+
+	c.Playground = boolean("PLAYGROUND", !live)
+	c.Introspection = boolean("INTROSPECTION", !live)
+
+	c.MaxBodyBytes = int64(num("MAX_BODY_BYTES", 64<<10, 1<<10, 64<<20))
+	c.LoginLimit = rate("RATE_LIMIT_LOGIN", "10/1m")
+	c.SignupLimit = rate("RATE_LIMIT_SIGNUP", "20/1h")
+	c.RedisURL = str("REDIS_URL", "")
+	c.TrustedProxies = num("TRUSTED_PROXIES", 0, 0, 10)
+	if v := str("CORS_ALLOWED_ORIGINS", ""); v != "" {
+		for o := range strings.SplitSeq(v, ",") {
+			o = strings.TrimSpace(o)
+			if o == "*" {
+				bad("CORS_ALLOWED_ORIGINS", errors.New("list origins explicitly: a wildcard would let any site call the API"))
+				continue
+			}
+			if o != "" {
+				c.CORSOrigins = append(c.CORSOrigins, o)
+			}
+		}
+	}
+
+	c.DBMaxConns = num("DB_MAX_CONNS", 10, 1, 1000)
+	c.PprofAddr = str("PPROF_ADDR", "")
+	def := "text"
+	if live {
+		def = "json"
+	}
+	c.LogFormat = str("LOG_FORMAT", def)
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		bad("LOG_FORMAT", fmt.Errorf("%q is not json or text", c.LogFormat))
+	}
+	c.ShutdownTimeout = duration("SHUTDOWN_TIMEOUT", 20*time.Second)
+
+	if len(problems) > 0 {
+		// One line, so a refusing live process says why in one log line.
+		msgs := make([]string, len(problems))
+		for i, p := range problems {
+			msgs[i] = p.Error()
+		}
+		return Config{}, errors.New("configuration: " + strings.Join(msgs, "; "))
+	}
+	return c, nil
+}

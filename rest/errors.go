@@ -1,0 +1,84 @@
+package rest
+
+import (
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+
+	"users/internal/apperr"
+)
+
+// legacyErrors gives each domain code its legacy HTTP status and meta message.
+// This is the one place REST reads error codes. The odd choices (500 for a
+// duplicate, 404 for an unsupported method) are the legacy contract.
+var legacyErrors = map[apperr.Code]struct {
+	status  int
+	message string
+}{
+	apperr.Invalid:          {http.StatusBadRequest, "Invalid Parameter"},
+	apperr.UserNotExists:    {http.StatusNotFound, "User Not Exists"},
+	apperr.PasswordNotMatch: {http.StatusBadRequest, "Password Not Match"},
+	apperr.Duplicate:        {http.StatusInternalServerError, "Database Rollback Error"},
+	apperr.Unauthenticated:  {http.StatusUnauthorized, "Authentication Required"},
+	apperr.NotSupported:     {http.StatusNotFound, "Not Supported"},
+	apperr.RateLimited:      {http.StatusTooManyRequests, "Too Many Requests"},
+	apperr.TooLarge:         {http.StatusRequestEntityTooLarge, "Request Entity Too Large"},
+	apperr.Internal:         {http.StatusInternalServerError, "Unknown Error"},
+}
+
+// writeError writes err in the legacy envelope. Internal errors are logged here,
+// once, and shown only as "Unknown Error".
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	e := apperr.As(err)
+	writeErrorWith(w, r, log, e, description(e))
+}
+
+// writeErrorWith writes e with an explicit meta.description (nil for none).
+func writeErrorWith(w http.ResponseWriter, r *http.Request, log *slog.Logger, e *apperr.Error, desc any) {
+	le, ok := legacyErrors[e.Code]
+	if !ok {
+		le = legacyErrors[apperr.Internal]
+	}
+	if e.Code == apperr.Internal || !ok {
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", e)
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	}
+	writeMeta(w, le.status, meta{Code: e.Code.Legacy(), Message: le.message, Description: desc})
+}
+
+// description is the legacy meta.description of an error: per-field messages
+// (one message as a string, several as a list, as the legacy README shows), or
+// the detail text, or nothing.
+func description(e *apperr.Error) any {
+	switch {
+	case e.Code == apperr.Internal:
+		return nil
+	case len(e.Fields) > 0:
+		d := make(map[string]any, len(e.Fields))
+		for field, msgs := range e.Fields {
+			if len(msgs) == 1 {
+				d[field] = msgs[0]
+			} else {
+				d[field] = msgs
+			}
+		}
+		return d
+	case e.Detail != "":
+		return e.Detail
+	}
+	return nil
+}
+
+// notSupported is the legacy answer to a method or path it has no handler for.
+func notSupported(log *slog.Logger) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, log, &apperr.Error{
+			Code:    apperr.NotSupported,
+			Message: "not supported",
+			Detail:  "method: " + r.Method + ", url: " + r.URL.Path,
+		})
+	}
+}

@@ -1,0 +1,195 @@
+// Command server runs the users service: GraphQL at /graphql, the legacy REST
+// API at /v1/users, on PostgreSQL.
+//
+//	server            migrate the database, then serve until SIGTERM/SIGINT
+//	server migrate    apply pending migrations and exit
+//	server genkey     print a fresh SECRET_KEY
+package main
+
+//go:generate go tool -modfile=tools/go.mod sqlc generate
+//go:generate go tool -modfile=tools/go.mod gqlgen generate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/fernet/fernet-go"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"users/internal/app"
+	"users/internal/config"
+	"users/internal/migrate"
+	"users/internal/pglocal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program, so tests can run it in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cmd := "serve"
+	if len(args) > 1 {
+		cmd = args[1]
+	}
+	switch cmd {
+	case "serve", "migrate":
+	case "genkey":
+		var k fernet.Key
+		if err := k.Generate(); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintln(stdout, k.Encode())
+		return err
+	default:
+		return fmt.Errorf("unknown command %q (want serve, migrate or genkey)", cmd)
+	}
+
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stdout)
+
+	dbURL := cfg.DatabaseURL
+	if dbURL == "" {
+		adminURL, stopDB, err := pglocal.Ensure(ctx, log)
+		if err != nil {
+			return err
+		}
+		defer stopDB()
+		if dbURL, err = localDatabase(ctx, adminURL, "users"); err != nil {
+			return err
+		}
+		log.Info("using local database", "database", "users")
+	}
+	pool, err := openPool(ctx, dbURL, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	applied, err := migrate.Up(ctx, pool)
+	if err != nil {
+		return err
+	}
+	log.Info("migrated", "applied", applied)
+	if cmd == "migrate" {
+		return nil
+	}
+
+	handler, err := app.New(ctx, log, cfg, pool)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, log, cfg, handler)
+}
+
+// localDatabase returns the URL of database name on the server at adminURL,
+// creating it if needed, so a local run keeps its users apart from the
+// server's own databases.
+func localDatabase(ctx context.Context, adminURL, name string) (string, error) {
+	cfg, err := pgx.ParseConfig(adminURL)
+	if err != nil {
+		return "", fmt.Errorf("local database: %w", err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return "", fmt.Errorf("local database: %w", err)
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return "", fmt.Errorf("local database: %w", err)
+	}
+	if !exists {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			return "", fmt.Errorf("create local database: %w", err)
+		}
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return "", fmt.Errorf("local database: %w", err)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func openPool(ctx context.Context, url string, maxConns int) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// pgx's message may quote the URL, password included.
+		return nil, errors.New("DATABASE_URL is not a valid PostgreSQL connection string")
+	}
+	pc.MaxConns = int32(maxConns)
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	return pool, nil
+}
+
+// serve listens on PORT until ctx ends, then stops accepting, lets in-flight
+// requests finish (up to SHUTDOWN_TIMEOUT) and returns nil.
+func serve(ctx context.Context, log *slog.Logger, cfg config.Config, h http.Handler) error {
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second, // the streamed user list extends its own deadline
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.Env)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
