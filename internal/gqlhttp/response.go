@@ -73,12 +73,14 @@ func writeNotAcceptable(w http.ResponseWriter) {
 // response labelled application/json.
 func writeExecutionResult(w http.ResponseWriter, media responseMedia, resp *graphql.Response) {
 	status := http.StatusOK
-	if len(resp.Errors) > 0 {
-		status = StatusPartialSuccess
-	}
 	contentType := contentTypeGraphQLResponse
-	if media == mediaLegacyJSON {
+	switch {
+	case media == mediaLegacyJSON:
+		// 294 is a custom code the spec recommends together with the new
+		// media type; a legacy application/json client gets a plain 200.
 		contentType = contentTypeJSON
+	case len(resp.Errors) > 0:
+		status = StatusPartialSuccess
 	}
 	writeJSON(w, status, contentType, resp)
 }
