@@ -1,0 +1,102 @@
+package rest_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"users/internal/apptest"
+)
+
+// checkEnvelope fails unless body is a legacy envelope with a known status.
+func checkEnvelope(t *testing.T, status int, body []byte) envelope {
+	t.Helper()
+	switch status {
+	case 200, 400, 401, 404, 413, 429, 500:
+	default:
+		t.Fatalf("unexpected status %d: %s", status, body)
+	}
+	var e envelope
+	if err := json.Unmarshal(body, &e); err != nil || e.Meta.Code == 0 || e.Meta.Message == "" {
+		t.Fatalf("not an envelope (%v): %q", err, body)
+	}
+	if status == 500 && e.Meta.Code == 500 {
+		t.Fatalf("internal error for a client input: %s", body)
+	}
+	return e
+}
+
+// FuzzCreateUser: any body and content type gets an envelope, never a crash
+// or an internal error, and nothing is stored unless the answer is 200.
+func FuzzCreateUser(f *testing.F) {
+	srv := apptest.Start(f, apptest.Config())
+	srv.SignUp(f, "taken", "taken@gmail.com", "test1234")
+	for _, seed := range []struct{ ct, body string }{
+		{"application/json", `{"username":"test1","email":"test1@gmail.com","password":"test1234"}`},
+		{"application/json", `{"username":"taken","email":"taken@gmail.com","password":"test1234"}`},
+		{"application/json; charset=utf-8", `{"username":"t","email":"x","password":"1","info":{"a":1}}`},
+		{"application/json", `{"username":null,"info":[],"foo":1}`},
+		{"application/json", `{"username": "test2",`},
+		{"application/json", "{\"username\":\"\x00abc\",\"email\":\"a@b.co\",\"password\":\"abcd1234\"}"},
+		{"application/json", `{"username":"a\u0000bc","email":"a@b.co","password":"abcd1234"}`},
+		{"application/json", `{"username":"abcd","email":"a@b.co","password":"abcd1234","info":{"k":"\u0000"}}`},
+		{"text/plain", `{}`},
+		{"", ""},
+		{"application/json", "\xff"},
+	} {
+		f.Add(seed.ct, seed.body)
+	}
+	f.Fuzz(func(t *testing.T, contentType, body string) {
+		before := countUsers(t, srv)
+		status, _, resp := srv.Do(t, http.MethodPost, "/v1/users", http.Header{"Content-Type": {contentType}}, body)
+		checkEnvelope(t, status, resp)
+		if after := countUsers(t, srv); status != 200 && after != before {
+			t.Fatalf("stored a user on a %d answer: %s", status, resp)
+		}
+	})
+}
+
+// FuzzLogin: credentials from any query string, content type and body.
+func FuzzLogin(f *testing.F) {
+	srv := apptest.Start(f, apptest.Config())
+	srv.SignUp(f, "test1", "test1@gmail.com", "test1234")
+	f.Add("GET", "email=test1@gmail.com&password=test1234", "", "")
+	f.Add("POST", "", "application/x-www-form-urlencoded", "email=test1%40gmail.com&password=x")
+	f.Add("GET", "", "application/json", `{"email":"test1@gmail.com","password":"test1234"}`)
+	f.Add("GET", "email=%ff", "application/json", `{"email":[1]}`)
+	f.Add("POST", "a=%zz", "application/x-www-form-urlencoded", "%zz")
+	f.Fuzz(func(t *testing.T, method, rawQuery, contentType, body string) {
+		if method != "POST" {
+			method = "GET"
+		}
+		path := "/v1/users/self/login"
+		if q, err := url.ParseQuery(rawQuery); err == nil {
+			path += "?" + q.Encode()
+		}
+		status, _, resp := srv.Do(t, method, path, http.Header{"Content-Type": {contentType}}, body)
+		e := checkEnvelope(t, status, resp)
+		if status == 200 && !strings.Contains(string(e.Data), `"token"`) {
+			t.Fatalf("login succeeded without a token: %s", resp)
+		}
+	})
+}
+
+// FuzzUserID: any path segment as a user id.
+func FuzzUserID(f *testing.F) {
+	srv := apptest.Start(f, apptest.Config())
+	srv.SignUp(f, "test1", "test1@gmail.com", "test1234")
+	token := srv.Login(f, "test1@gmail.com", "test1234")
+	for _, s := range []string{"1", "0", "-1", "999999", "abc", "self", "99999999999999999999", "1e3", " 1", "%00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		status, _, resp := srv.Do(t, http.MethodGet, "/v1/users/"+url.PathEscape(id), http.Header{"Authorization": {token}}, "")
+		if status == 200 || status == 404 && strings.Contains(string(resp), `"code": 21`) || status == 404 && strings.Contains(string(resp), `"code": 10`) {
+			checkEnvelope(t, status, resp)
+			return
+		}
+		t.Fatalf("GET /v1/users/%q: %d %s", id, status, resp)
+	})
+}
