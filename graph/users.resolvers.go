@@ -15,7 +15,7 @@ import (
 	"users/internal/auth"
 	"users/internal/validate"
 
-	"github.com/jackc/pgx/v5"
+	pgx "github.com/jackc/pgx/v5"
 )
 
 // CreateUser is the resolver for the createUser field.
