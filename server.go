@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"os/signal"
@@ -67,6 +68,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log := newLogger(cfg, stdout)
+	if cfg.Live() && cfg.PprofAddr != "" && !loopbackAddr(cfg.PprofAddr) {
+		return fmt.Errorf("PPROF_ADDR %q: in live, pprof may only listen on a loopback address such as 127.0.0.1:6060", cfg.PprofAddr)
+	}
 
 	dbURL := cfg.DatabaseURL
 	if dbURL == "" {
@@ -176,6 +180,14 @@ func serve(ctx context.Context, log *slog.Logger, cfg config.Config, h http.Hand
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.Env)
+	if cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(log, cfg)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stopPprof()
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -188,8 +200,52 @@ func serve(ctx context.Context, log *slog.Logger, cfg config.Config, h http.Hand
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
+		// Past the timeout, cut the remaining connections rather than let their
+		// handlers run on into a closed database pool.
+		_ = srv.Close()
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// servePprof serves net/http/pprof on PPROF_ADDR, a listener of its own: the
+// profiles show code paths and heap contents, so they never share the public
+// port. In live the address must be a loopback one (127.0.0.1:6060,
+// [::1]:6060, localhost:6060), reached through an SSH tunnel or kubectl
+// port-forward; anything else refuses to start. Elsewhere any address is
+// allowed, with a warning when it is not loopback. run checks the address
+// before it touches the database.
+func servePprof(log *slog.Logger, cfg config.Config) (stop func(), err error) {
+	if !loopbackAddr(cfg.PprofAddr) { // only outside live: run refuses it in live
+		log.Warn("pprof listens beyond loopback", "addr", cfg.PprofAddr)
+	}
+	ln, err := net.Listen("tcp", cfg.PprofAddr)
+	if err != nil {
+		return nil, fmt.Errorf("PPROF_ADDR: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("pprof listening", "addr", ln.Addr().String())
+	return func() { _ = srv.Close() }, nil
+}
+
+// loopbackAddr reports whether host:port names a loopback host; an empty
+// host (":6060") means every interface, which is not.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

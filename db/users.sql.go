@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"time"
 )
 
 const countUsers = `-- name: CountUsers :one
@@ -139,7 +140,8 @@ func (q *Queries) GetUsersBySID(ctx context.Context, sid string) ([]User, error)
 }
 
 const listUsers = `-- name: ListUsers :many
-SELECT created, modified, user_id, username, email, password, info, token, sid FROM "user" WHERE user_id > $1 ORDER BY user_id LIMIT $2
+SELECT user_id, username, email, info, created, modified FROM "user"
+WHERE user_id > $1 ORDER BY user_id LIMIT $2
 `
 
 type ListUsersParams struct {
@@ -147,26 +149,34 @@ type ListUsersParams struct {
 	MaxRows int32
 }
 
+type ListUsersRow struct {
+	UserID   int32
+	Username string
+	Email    string
+	Info     []byte
+	Created  *time.Time
+	Modified *time.Time
+}
+
 // ListUsers is one keyset page: users after a user_id, in user_id order (never OFFSET).
-func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]User, error) {
+// It reads only the columns a listing shows (no hash, token or sid leaves the
+// database for a list), which also makes each row cheaper to send and scan.
+func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]ListUsersRow, error) {
 	rows, err := q.db.Query(ctx, listUsers, arg.AfterID, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []User{}
+	items := []ListUsersRow{}
 	for rows.Next() {
-		var i User
+		var i ListUsersRow
 		if err := rows.Scan(
-			&i.Created,
-			&i.Modified,
 			&i.UserID,
 			&i.Username,
 			&i.Email,
-			&i.PasswordHash,
 			&i.Info,
-			&i.Token,
-			&i.SID,
+			&i.Created,
+			&i.Modified,
 		); err != nil {
 			return nil, err
 		}

@@ -10,7 +10,8 @@ const cursorPrefix = "user:"
 
 // Cursor returns the opaque pagination cursor that points just after userID.
 func Cursor(userID int32) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(int64(userID), 10)))
+	var buf [len(cursorPrefix) + 11]byte // "user:" and an int32; no heap copy
+	return base64.RawURLEncoding.EncodeToString(strconv.AppendInt(append(buf[:0], cursorPrefix...), int64(userID), 10))
 }
 
 // parseCursor reads a cursor made by Cursor; ok is false for anything else.

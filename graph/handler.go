@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"users/graph/model"
 	"users/internal/gqlhttp"
@@ -19,7 +20,7 @@ import (
 // so the complexity limit is what caps how much one request can read.
 const (
 	DefaultComplexityLimit = 1000
-	DefaultDepthLimit      = 10
+	DefaultDepthLimit      = 15 // GraphiQL's own introspection query nests 14 levels
 	DefaultTokenLimit      = 2000
 	loginCost              = 50 // bcrypt: a handful of logins use up a request
 	signupCost             = 50
@@ -29,8 +30,57 @@ const (
 type HandlerOptions struct {
 	Introspection bool  // schema introspection and "did you mean" suggestions
 	MaxBodyBytes  int64 // POST body limit
-	// Operation is told each operation's name, for access logs and metrics.
+	// Operation is told each operation's name (see OperationName) before it
+	// runs, for the access log.
 	Operation func(ctx context.Context, name string)
+	// OperationDone is told, once per response, the operation's name (see
+	// OperationName) and whether the response is free of errors, for metrics.
+	// Requests refused before parsing (wrong media type, malformed JSON, too
+	// large) never reach it.
+	OperationDone func(ctx context.Context, name string, ok bool)
+}
+
+// MaxOperationNameLen is how much of an operation name the hooks are told.
+const MaxOperationNameLen = 64
+
+// OperationName returns the name of the operation being served: the name in
+// the document of the operation selected (the client's operationName may be
+// absent for a one-operation document), else the requested operationName.
+// It is "" when unnamed, or when the name is not a GraphQL name (so never
+// invalid UTF-8 or control characters), and is cut to MaxOperationNameLen bytes.
+func OperationName(ctx context.Context) string {
+	if !graphql.HasOperationContext(ctx) {
+		return ""
+	}
+	oc := graphql.GetOperationContext(ctx)
+	name := oc.OperationName
+	op := oc.Operation
+	if op == nil && oc.RawQuery != "" {
+		// The document failed validation, so gqlgen kept no parsed copy: the
+		// name of a failing operation is worth a second parse, on this error
+		// path only.
+		if doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: oc.RawQuery}, DefaultTokenLimit); err == nil {
+			op = doc.Operations.ForName(oc.OperationName)
+		}
+	}
+	if op != nil {
+		name = op.Name
+	}
+	if !isName(name) {
+		return ""
+	}
+	return name[:min(len(name), MaxOperationNameLen)]
+}
+
+// isName reports whether s is a GraphQL Name: /[_A-Za-z][_0-9A-Za-z]*/.
+func isName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // NewHandler returns the /graphql handler: gqlgen over the resolvers with the
@@ -59,10 +109,19 @@ func NewHandler(r *Resolver, log *slog.Logger, o HandlerOptions) *handler.Server
 	}
 	srv.Use(extension.FixedComplexityLimit(DefaultComplexityLimit))
 	srv.Use(depthLimit(DefaultDepthLimit))
-	if o.Operation != nil {
-		srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-			o.Operation(ctx, graphql.GetOperationContext(ctx).OperationName)
-			return next(ctx)
+	if o.Operation != nil || o.OperationDone != nil {
+		// Every response passes here, also those of operations that failed to
+		// parse or validate, which never reach AroundOperations.
+		srv.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+			name := OperationName(ctx)
+			if o.Operation != nil {
+				o.Operation(ctx, name)
+			}
+			resp := next(ctx)
+			if o.OperationDone != nil && resp != nil {
+				o.OperationDone(ctx, name, len(resp.Errors) == 0)
+			}
+			return resp
 		})
 	}
 	return srv

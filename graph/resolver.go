@@ -21,6 +21,16 @@ type Resolver struct {
 	Passwords *auth.Passwords
 	Tokens    *auth.Tokens
 	Limits    Limits
+	// Sessions, when set, hears of a logout before the answer goes out, so
+	// this replica never serves the old token from memory again; other
+	// replicas hear of it from PostgreSQL (internal/sessioncache).
+	Sessions SessionCache
+}
+
+// SessionCache is the in-memory session cache (internal/sessioncache).
+type SessionCache interface {
+	// Invalidate forgets the session with this sid.
+	Invalidate(sid string)
 }
 
 // Limits throttles the actions that guessing and spam go through. Each call

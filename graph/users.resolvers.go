@@ -8,7 +8,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"fmt"
 	"users/db"
 	"users/graph/model"
 	"users/internal/apperr"
@@ -97,33 +96,18 @@ func (r *mutationResolver) Logout(ctx context.Context) (bool, error) {
 	if _, err := r.Queries.RotateSID(ctx, db.RotateSIDParams{NewSID: auth.NewSID(), UserID: u.UserID, OldSID: u.SID}); err != nil {
 		return false, dbError(err, "logout")
 	}
+	if r.Sessions != nil {
+		r.Sessions.Invalidate(u.SID)
+	}
 	// No row changed means a concurrent logout rotated it first: revoked either way.
 	return true, nil
 }
 
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error) {
-	if _, err := auth.UserFrom(ctx); err != nil {
+	afterID, limit, err := pageArgs(ctx, first, after, MaxPageSize)
+	if err != nil {
 		return nil, err
-	}
-	limit := 20
-	if first != nil {
-		limit = *first
-	}
-	problems := validate.Problems{}
-	if limit < 0 || limit > MaxPageSize {
-		problems.Add("first", fmt.Sprintf("must be from 0 to %d", MaxPageSize))
-	}
-	var afterID int32
-	if after != nil && *after != "" {
-		id, ok := parseCursor(*after)
-		if !ok {
-			problems.Add("after", "not a cursor from this API")
-		}
-		afterID = id
-	}
-	if len(problems) > 0 {
-		return nil, apperr.InvalidFields(problems)
 	}
 	return r.page(ctx, afterID, limit)
 }

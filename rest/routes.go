@@ -26,6 +26,7 @@ func Routes(r chi.Router, root graph.ResolverRoot, log *slog.Logger, database st
 	r.Get("/v1/users/self/login", login)
 	r.Post("/v1/users/self/login", login)
 	r.Get("/v1/users/{id}", handleUserGet(q, log))
+	r.Get("/openapi.json", handleOpenAPI())
 
 	r.NotFound(notSupported(log))
 	r.MethodNotAllowed(notSupported(log))

@@ -29,5 +29,42 @@ go vet ./...
 step "staticcheck"
 go tool -modfile=tools/go.mod staticcheck ./...
 
+step "OpenAPI lint (rest/openapi.json, Redocly CLI)"
+# A pinned linter from npm, installed once into .tools/npm (git-ignored).
+# recommended-strict makes every recommended rule an error. Skipped: the two
+# example rules (the 400 examples are invalid requests on purpose; the Go
+# test rest/openapi_test.go checks response examples against their schemas
+# and valid requests against theirs), the 2xx/4xx-response rules (the
+# probes, metrics and the banner have no 4xx; legacy PUT /v1/users never
+# succeeds), and info-license (the project states no license, and the document should
+# not invent one).
+redocly_version=2.77.0
+redocly=.tools/npm/node_modules/.bin/redocly
+if ! grep -qs "\"version\": \"$redocly_version\"" .tools/npm/node_modules/@redocly/cli/package.json; then
+	if ! command -v npm >/dev/null; then
+		echo "npm is missing: install Node.js 20.19+ or 22.12+ with npm (apt-get install -y nodejs npm)" >&2
+		exit 1
+	fi
+	npm install --no-save --no-audit --no-fund --loglevel=error --prefix .tools/npm "@redocly/cli@$redocly_version"
+fi
+REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true "$redocly" lint \
+	--extends=recommended-strict \
+	--skip-rule=no-invalid-media-type-examples --skip-rule=no-invalid-parameter-examples \
+	--skip-rule=operation-2xx-response --skip-rule=operation-4xx-response --skip-rule=info-license \
+	rest/openapi.json
+
+step "headless Chromium for the playground browser test (e2e/)"
+# Debian's chromium, driven by chromedp. Without it the browser test fails
+# when CI=true and skips elsewhere.
+if command -v chromium >/dev/null; then
+	chromium --version 2>/dev/null || true
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+	chromium --version 2>/dev/null || true
+else
+	echo "chromium is missing: install it as root with 'apt-get install -y chromium' (the playground browser test needs it)" >&2
+fi
+
 step "tests (real PostgreSQL, race detector)"
 go test -race -count=1 ./...

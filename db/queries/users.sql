@@ -19,7 +19,10 @@ SELECT * FROM "user" WHERE sid = @sid LIMIT 2;
 
 -- name: ListUsers :many
 -- ListUsers is one keyset page: users after a user_id, in user_id order (never OFFSET).
-SELECT * FROM "user" WHERE user_id > @after_id ORDER BY user_id LIMIT @max_rows;
+-- It reads only the columns a listing shows (no hash, token or sid leaves the
+-- database for a list), which also makes each row cheaper to send and scan.
+SELECT user_id, username, email, info, created, modified FROM "user"
+WHERE user_id > @after_id ORDER BY user_id LIMIT @max_rows;
 
 -- name: CountUsers :one
 SELECT count(*) FROM "user";

@@ -18,15 +18,20 @@ import (
 	"users/db"
 	"users/graph"
 	"users/internal/auth"
+	"users/internal/clientip"
 	"users/internal/config"
+	"users/internal/metrics"
 	"users/internal/migrate"
 	"users/internal/playground"
+	"users/internal/ratelimit"
+	"users/internal/sessioncache"
 	"users/rest"
 )
 
 // New returns the service's HTTP handler. Background work it starts stops when
 // ctx ends.
 func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (http.Handler, error) {
+	log = slog.New(withRequestID{log.Handler()})
 	queries := db.New(pool)
 	passwords, err := auth.NewPasswords(cfg.BcryptCost)
 	if err != nil {
@@ -36,22 +41,36 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 	if err != nil {
 		return nil, err
 	}
+	mets := metrics.New()
+	mets.WatchPool(pool)
+	mets.WatchBcrypt(passwords.InFlight)
+	limiter, err := ratelimit.FromConfig(ctx, log, cfg, ratelimit.Options{OnReject: mets.RateLimitRejected, OnStoreError: mets.RateLimitStoreError})
+	if err != nil {
+		return nil, err
+	}
 	resolver := &graph.Resolver{
 		Logger:    log,
 		Queries:   queries,
 		Passwords: passwords,
 		Tokens:    tokens,
-		Limits:    graph.NoLimits{},
+		Limits:    limiter,
 	}
 
 	r := chi.NewRouter()
-	r.Use(requestID, accessLog(log, nil), recoverer(log), limitBody(cfg.MaxBodyBytes))
-	r.Use(auth.Middleware(tokens, queries.GetUsersBySID))
+	r.Use(requestID, accessLog(log, mets.ObserveHTTP), recoverer(log), limitBody(cfg.MaxBodyBytes))
+	r.Use(clientip.Middleware(cfg.TrustedProxies), corsPolicy(cfg.CORSOrigins))
+	// Sessions are cached in memory; a logout anywhere revokes them here at
+	// once through LISTEN/NOTIFY (see internal/sessioncache).
+	sessions := sessioncache.New(pool.Config().ConnConfig, queries.GetUsersBySID, sessioncache.Options{Logger: log})
+	go sessions.Run(ctx)
+	resolver.Sessions = sessions // a logout here revokes here before it answers
+	r.Use(auth.Middleware(tokens, sessions.Lookup))
 
 	gql := graph.NewHandler(resolver, log, graph.HandlerOptions{
 		Introspection: cfg.Introspection,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Operation:     SetOperation,
+		OperationDone: func(_ context.Context, name string, ok bool) { mets.GraphQLOperation(name, ok) },
 	})
 	r.Handle("/graphql", methods(gql, http.MethodGet, http.MethodPost))
 	if cfg.Playground {
@@ -64,6 +83,9 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 		writeStatus(w, http.StatusOK, "ok")
 	})
 	r.Get("/readyz", readyz(pool))
+	if err := serveMetrics(ctx, log, cfg, r, mets); err != nil {
+		return nil, err
+	}
 
 	rest.Routes(r, resolver, log, "postgresql ("+pool.Config().ConnConfig.Host+")")
 	return r, nil

@@ -36,6 +36,27 @@ func requestID(next http.Handler) http.Handler {
 	})
 }
 
+// withRequestID wraps a log handler so that every record logged with a
+// request's context (log.InfoContext(r.Context(), ...) and the like) carries
+// the request's id as request_id: the access line, and the errors that REST,
+// GraphQL and the recoverer log, can then be matched.
+type withRequestID struct{ slog.Handler }
+
+func (h withRequestID) Handle(ctx context.Context, r slog.Record) error {
+	if id := RequestID(ctx); id != "" {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h withRequestID) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return withRequestID{h.Handler.WithAttrs(attrs)}
+}
+
+func (h withRequestID) WithGroup(name string) slog.Handler {
+	return withRequestID{h.Handler.WithGroup(name)}
+}
+
 // saneID accepts up to 128 printable ASCII characters without spaces, so an id
 // cannot forge log lines or bloat them.
 func saneID(id string) bool {
@@ -64,8 +85,10 @@ func SetOperation(ctx context.Context, name string) {
 
 // accessLog writes one line per request: method, route pattern, status,
 // duration, request id and GraphQL operation. Never headers, bodies or the
-// query string, which may hold credentials.
-func accessLog(log *slog.Logger, observe func(route string, status int, d time.Duration)) func(http.Handler) http.Handler {
+// query string, which may hold credentials. Successful probes and scrapes
+// (/healthz, /readyz, /metrics), which come every few seconds, are logged at
+// debug level. observe, when not nil, is told every request, for metrics.
+func accessLog(log *slog.Logger, observe func(method, route string, status int, d time.Duration)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
@@ -83,22 +106,29 @@ func accessLog(log *slog.Logger, observe func(route string, status int, d time.D
 					status = http.StatusOK
 				}
 				if observe != nil {
-					observe(route, status, d)
+					observe(r.Method, route, status, d)
 				}
+				// request_id is added by the logger's handler (withRequestID).
 				attrs := []any{
 					"method", r.Method, "route", route, "status", status,
 					"duration_ms", float64(d.Microseconds()) / 1000, "bytes", ww.BytesWritten(),
-					"request_id", RequestID(r.Context()),
 				}
 				if li.operation != "" {
 					attrs = append(attrs, "operation", li.operation)
 				}
-				log.InfoContext(r.Context(), "request", attrs...)
+				level := slog.LevelInfo
+				if quietRoutes[route] && status < 400 {
+					level = slog.LevelDebug
+				}
+				log.Log(r.Context(), level, "request", attrs...)
 			}()
 			next.ServeHTTP(ww, r)
 		})
 	}
 }
+
+// quietRoutes are polled by machines; their successes are logged at debug level.
+var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
 // recoverer turns a handler panic into the legacy envelope's 500, logged with
 // its stack. http.ErrAbortHandler passes through: it is a deliberate abort.
@@ -113,7 +143,7 @@ func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				log.ErrorContext(r.Context(), "panic", "panic", p, "stack", string(debug.Stack()), "request_id", RequestID(r.Context()))
+				log.ErrorContext(r.Context(), "panic", "panic", p, "stack", string(debug.Stack()))
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusInternalServerError)
 				_, _ = w.Write([]byte(`{"meta": {"code": 500, "message": "Unknown Error"}}`))

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"strings"
@@ -53,6 +54,10 @@ func (t *Tokens) Issue(sid string) (token string, expiresAt *time.Time, err erro
 // signed with a retired key).
 func (t *Tokens) Parse(token string) (sid string, ok bool) {
 	if token == "" || len(token) > maxTokenLen {
+		return "", false
+	}
+	// fernet-go decodes leniently (trailing data, line breaks, padding bits): only a token's canonical text is that token.
+	if b, err := base64.URLEncoding.DecodeString(token); err != nil || base64.URLEncoding.EncodeToString(b) != token {
 		return "", false
 	}
 	// ttl 0 skips fernet-go's age and clock-skew checks: legacy tokens never expired.

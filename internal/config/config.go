@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -46,9 +47,10 @@ type Config struct {
 	TrustedProxies int    // TRUSTED_PROXIES: proxies in front that append to X-Forwarded-For
 	CORSOrigins    []string
 
-	DBMaxConns int    // DB_MAX_CONNS: pgx pool size
-	PprofAddr  string // PPROF_ADDR: serve net/http/pprof there (never on the public port)
-	LogFormat  string // LOG_FORMAT: json or text (default json in live, text otherwise)
+	DBMaxConns  int    // DB_MAX_CONNS: pgx pool size
+	PprofAddr   string // PPROF_ADDR: serve net/http/pprof there (never on the public port)
+	MetricsAddr string // METRICS_ADDR: /metrics on its own listener (host:port) or "off"; unset: public port outside live, nowhere in live
+	LogFormat   string // LOG_FORMAT: json or text (default json in live, text otherwise)
 
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT: how long in-flight requests may take at stop
 }
@@ -176,11 +178,15 @@ func Load(getenv func(string) string) (Config, error) {
 		secret = LegacyKey
 	}
 	if secret != "" {
-		keys, err := fernet.DecodeKeys(strings.Split(secret, ",")...)
+		parts := strings.Split(secret, ",")
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
+		}
+		keys, err := fernet.DecodeKeys(parts...)
 		switch {
 		case err != nil:
 			bad("SECRET_KEY", errors.New("not a comma-separated list of 32-byte url-safe base64 Fernet keys"))
-		case live && strings.TrimSpace(strings.Split(secret, ",")[0]) == LegacyKey:
+		case live && keys[0].Encode() == LegacyKey: // compare keys, not spellings (hex and std base64 decode too)
 			bad("SECRET_KEY", errors.New("live never signs with the public legacy key: put a fresh key first"))
 		default:
 			c.Keys = keys
@@ -212,6 +218,10 @@ func Load(getenv func(string) string) (Config, error) {
 
 	c.DBMaxConns = num("DB_MAX_CONNS", 10, 1, 1000)
 	c.PprofAddr = str("PPROF_ADDR", "")
+	c.MetricsAddr = str("METRICS_ADDR", "")
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil && c.MetricsAddr != "" && c.MetricsAddr != "off" {
+		bad("METRICS_ADDR", fmt.Errorf("%q is not host:port (such as :9090) or off", c.MetricsAddr))
+	}
 	def := "text"
 	if live {
 		def = "json"

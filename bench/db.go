@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// benchPassword is every seeded user's password; it passes the legacy rules.
+const benchPassword = "bench1234"
+
+// email is seeded user n's address (n from 1).
+func email(n int) string { return fmt.Sprintf("user%d@bench.example", n) }
+
+// createDatabase creates bench_<random> on the server at adminURL and returns
+// its URL and name.
+func createDatabase(ctx context.Context, adminURL string) (dbURL, name string, err error) {
+	var b [4]byte
+	_, _ = crand.Read(b[:])
+	name = "bench_" + hex.EncodeToString(b[:])
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return "", "", fmt.Errorf("connect to %s: %w", redact(adminURL), err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", "", fmt.Errorf("create database: %w", err)
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return "", "", err
+	}
+	u.Path = "/" + name
+	return u.String(), name, nil
+}
+
+func dropDatabase(adminURL, name string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	return err
+}
+
+// seeder adds users with COPY. Every user has the same precomputed bcrypt hash
+// of benchPassword, a fresh random sid and a small info object.
+type seeder struct {
+	pool  *pgxpool.Pool
+	hash  string
+	count int // users in the table so far (ids 1..count: a fresh serial)
+	rng   *rand.ChaCha8
+}
+
+func newSeeder(pool *pgxpool.Pool, hash string) *seeder {
+	var seed [32]byte
+	_, _ = crand.Read(seed[:])
+	return &seeder{pool: pool, hash: hash, rng: rand.NewChaCha8(seed)}
+}
+
+// seedTo brings the table up to total users and refreshes the planner's
+// statistics.
+func (s *seeder) seedTo(ctx context.Context, total int) (time.Duration, error) {
+	if total <= s.count {
+		return 0, nil
+	}
+	start := time.Now()
+	now := time.Now().UTC().Truncate(time.Second)
+	from := s.count + 1
+	n := from
+	sid := make([]byte, 16)
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if n > total {
+			return nil, nil
+		}
+		_, _ = s.rng.Read(sid)
+		row := []any{
+			fmt.Sprintf("user%d", n),
+			email(n),
+			s.hash,
+			[]byte(fmt.Sprintf(`{"team": "t%d", "level": %d}`, n%7, n%100)),
+			hex.EncodeToString(sid),
+			now, now,
+		}
+		n++
+		return row, nil
+	})
+	copied, err := s.pool.CopyFrom(ctx, pgx.Identifier{"user"},
+		[]string{"username", "email", "password", "info", "sid", "created", "modified"}, src)
+	if err != nil {
+		return 0, fmt.Errorf("copy users: %w", err)
+	}
+	if int(copied) != total-s.count {
+		return 0, fmt.Errorf("copied %d users, want %d", copied, total-s.count)
+	}
+	if _, err := s.pool.Exec(ctx, `VACUUM ANALYZE "user"`); err != nil {
+		return 0, err
+	}
+	s.count = total
+	return time.Since(start), nil
+}
+
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(database URL)"
+	}
+	return u.Redacted()
+}

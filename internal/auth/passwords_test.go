@@ -1,0 +1,357 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"users/internal/auth"
+)
+
+func newPasswords(t *testing.T, cost int) *auth.Passwords {
+	t.Helper()
+	p, err := auth.NewPasswords(cost)
+	if err != nil {
+		t.Fatalf("NewPasswords(%d): %v", cost, err)
+	}
+	return p
+}
+
+func TestNewPasswordsCost(t *testing.T) {
+	tests := []struct {
+		cost    int
+		wantErr bool
+	}{
+		{bcrypt.MinCost - 1, true},
+		{bcrypt.MinCost, false},
+		{12, false},
+		{bcrypt.MaxCost, false},
+		{bcrypt.MaxCost + 1, true},
+	}
+	for _, tt := range tests {
+		p, err := auth.NewPasswords(tt.cost)
+		if gotErr := err != nil; gotErr != tt.wantErr {
+			t.Errorf("NewPasswords(%d) error = %v, want error %v", tt.cost, err, tt.wantErr)
+		}
+		if err == nil && p.Cost() != tt.cost {
+			t.Errorf("NewPasswords(%d).Cost() = %d", tt.cost, p.Cost())
+		}
+	}
+}
+
+func TestPasswordsHashVerify(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	p := newPasswords(t, bcrypt.MinCost)
+
+	passwords := []string{"alicepass1", "pässwört12", "a", strings.Repeat("ä", 64)}
+	for _, password := range passwords {
+		t.Run(password, func(t *testing.T) {
+			hash, err := p.Hash(ctx, password)
+			if err != nil {
+				t.Fatalf("Hash: %v", err)
+			}
+			if cost, err := bcrypt.Cost([]byte(hash)); err != nil || cost != bcrypt.MinCost {
+				t.Errorf("cost of %q = %d (%v), want %d", hash, cost, err, bcrypt.MinCost)
+			}
+			if len(password) >= 8 && strings.Contains(hash, password) {
+				t.Errorf("hash %q contains the password", hash)
+			}
+			again, err := p.Hash(ctx, password)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again == hash {
+				t.Error("two hashes of one password are equal: no salt")
+			}
+
+			tests := []struct {
+				name     string
+				password string
+				wantOK   bool
+			}{
+				{"same", password, true},
+				{"other", "x" + password, false},
+				{"empty", "", false},
+				{"upper case", strings.ToUpper(password), strings.ToUpper(password) == password},
+			}
+			for _, tt := range tests {
+				ok, rehash, err := p.Verify(ctx, hash, tt.password)
+				if err != nil || ok != tt.wantOK || rehash {
+					t.Errorf("Verify(%s) = %v, %v, %v; want %v, false, nil", tt.name, ok, rehash, err, tt.wantOK)
+				}
+			}
+		})
+	}
+}
+
+func TestPasswordsVerifyVersions(t *testing.T) {
+	t.Parallel()
+	p := newPasswords(t, bcrypt.MinCost)
+	raw, err := bcrypt.GenerateFromPassword([]byte("alicepass1"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// $2a$, $2b$ and $2y$ differ only in how old C implementations handled
+	// some inputs; x/crypto and Python's bcrypt compute the same digest.
+	for _, prefix := range []string{"$2a$", "$2b$", "$2y$"} {
+		hash := prefix + string(raw[4:])
+		ok, _, err := p.Verify(t.Context(), hash, "alicepass1")
+		if err != nil || !ok {
+			t.Errorf("Verify(%s...) = %v, %v; want true, nil", prefix, ok, err)
+		}
+		ok, _, err = p.Verify(t.Context(), hash, "alicepass2")
+		if err != nil || ok {
+			t.Errorf("Verify(%s..., wrong) = %v, %v; want false, nil", prefix, ok, err)
+		}
+	}
+}
+
+func TestPasswordsMalformedHash(t *testing.T) {
+	t.Parallel()
+	p := newPasswords(t, bcrypt.MinCost)
+	good, err := bcrypt.GenerateFromPassword([]byte("alicepass1"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashes := map[string]string{
+		"empty":           "",
+		"plain text":      "alicepass1",
+		"truncated":       string(good[:len(good)-10]),
+		"no cost":         "$2a$" + string(good[7:]),
+		"cost too high":   "$2a$99" + string(good[6:]),
+		"major version 3": "$3a$" + string(good[4:]),
+		"sha512-crypt":    "$6$salt$IxDD3jeSOb5eB1CX5LBsqZFVkJdido3OUILO5Ifz5iwMuTS4XMS130MTSuDDl3aCI6WouIL9AjRbLCelDCy.g.",
+	}
+	for name, hash := range hashes {
+		t.Run(name, func(t *testing.T) {
+			ok, rehash, err := p.Verify(t.Context(), hash, "alicepass1")
+			if err == nil || ok || rehash {
+				t.Errorf("Verify = %v, %v, %v; want false, false, an error", ok, rehash, err)
+			}
+			if errors.Is(err, bcrypt.ErrMismatchedHashAndPassword) {
+				t.Errorf("error %v is a mismatch, want a malformed-hash error", err)
+			}
+		})
+	}
+}
+
+func TestPasswordsRehash(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	p4 := newPasswords(t, 4)
+	p5 := newPasswords(t, 5)
+	hash4, err := p4.Hash(ctx, "rehashme1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash5, err := p5.Hash(ctx, "rehashme1")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name       string
+		p          *auth.Passwords
+		hash       string
+		password   string
+		wantOK     bool
+		wantRehash bool
+	}{
+		{"below the configured cost", p5, hash4, "rehashme1", true, true},
+		{"at the configured cost", p5, hash5, "rehashme1", true, false},
+		{"above the configured cost", p4, hash5, "rehashme1", true, false},
+		{"below, wrong password", p5, hash4, "rehashme2", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, rehash, err := tt.p.Verify(ctx, tt.hash, tt.password)
+			if err != nil || ok != tt.wantOK || rehash != tt.wantRehash {
+				t.Errorf("Verify = %v, %v, %v; want %v, %v, nil", ok, rehash, err, tt.wantOK, tt.wantRehash)
+			}
+		})
+	}
+}
+
+// TestPasswordsTruncate checks the documented 72-byte rule: bcrypt only ever
+// sees the first 72 bytes, as Python's bcrypt did when it made the legacy
+// hashes, so longer passwords are accepted and bytes after the 72nd are ignored.
+func TestPasswordsTruncate(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	p := newPasswords(t, bcrypt.MinCost)
+	prefix := strings.Repeat("k", 71) + "7" // 72 bytes
+	long := prefix + "3"                    // 73 bytes
+	umlauts := strings.Repeat("ä", 64)      // 64 characters, 128 bytes
+
+	// A hash the legacy app would have stored for the 73-byte password:
+	// Python's bcrypt hashed its first 72 bytes.
+	legacy, err := bcrypt.GenerateFromPassword([]byte(prefix), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashLong, err := p.Hash(ctx, long)
+	if err != nil {
+		t.Fatalf("Hash of 73 bytes: %v", err)
+	}
+	hashUmlauts, err := p.Hash(ctx, umlauts)
+	if err != nil {
+		t.Fatalf("Hash of 128 bytes: %v", err)
+	}
+
+	tests := []struct {
+		name     string
+		hash     string
+		password string
+		want     bool
+	}{
+		{"73 bytes against the legacy hash of its 72-byte prefix", string(legacy), long, true},
+		{"72-byte prefix against a hash of 73 bytes", hashLong, prefix, true},
+		{"73 bytes with another last byte", hashLong, prefix + "4", true},
+		{"73 bytes against their own hash", hashLong, long, true},
+		{"change in byte 72", hashLong, strings.Repeat("k", 71) + "8", false},
+		{"71 bytes", hashLong, prefix[:71], false},
+		{"128 bytes against their own hash", hashUmlauts, umlauts, true},
+		{"36 umlauts are the same 72 bytes", hashUmlauts, strings.Repeat("ä", 36), true},
+		{"35 umlauts", hashUmlauts, strings.Repeat("ä", 35), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ok, _, err := p.Verify(ctx, tt.hash, tt.password)
+			if err != nil || ok != tt.want {
+				t.Errorf("Verify = %v, %v; want %v, nil", ok, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPasswordsVerifyNothing(t *testing.T) {
+	t.Parallel()
+	for _, cost := range []int{bcrypt.MinCost, 5} {
+		p := newPasswords(t, cost)
+		for _, password := range []string{"", "alicepass1", strings.Repeat("x", 200)} {
+			if err := p.VerifyNothing(t.Context(), password); err != nil {
+				t.Errorf("cost %d: VerifyNothing(%d bytes) = %v, want nil", cost, len(password), err)
+			}
+		}
+	}
+	// It spends about what a real comparison at the same cost spends.
+	p := newPasswords(t, 6)
+	hash, err := p.Hash(t.Context(), "alicepass1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify := timeIt(t, func() { _, _, _ = p.Verify(t.Context(), hash, "wrongpass1") })
+	nothing := timeIt(t, func() { _ = p.VerifyNothing(t.Context(), "wrongpass1") })
+	if nothing < verify/4 {
+		t.Errorf("VerifyNothing took %v, a real Verify %v: an unknown email would answer faster", nothing, verify)
+	}
+}
+
+// timeIt returns the shortest of a few runs of f.
+func timeIt(t *testing.T, f func()) time.Duration {
+	t.Helper()
+	best := time.Duration(1 << 62)
+	for range 3 {
+		start := time.Now()
+		f()
+		best = min(best, time.Since(start))
+	}
+	return best
+}
+
+// TestPasswordsContextWhileWaiting takes the only bcrypt slot, then checks
+// that calls waiting for a slot give up with the context's error when it ends.
+func TestPasswordsContextWhileWaiting(t *testing.T) {
+	// Not parallel: it changes GOMAXPROCS for a moment.
+	// Slots are counted at construction: build with one, then give the cores
+	// back so that the test runs beside the hash that holds the slot.
+	prev := runtime.GOMAXPROCS(1)
+	p := newPasswords(t, bcrypt.MinCost)
+	runtime.GOMAXPROCS(prev)
+
+	// The holder must still hold the slot when the context is cancelled; if a
+	// slow machine let it finish first, try again with a longer hash.
+	for _, cost := range []int{9, 11} {
+		if waitingGivesUp(t, p, cost) {
+			return
+		}
+		t.Logf("the hash at cost %d finished before the waiters were cancelled; retrying", cost)
+	}
+	t.Fatal("could not hold the slot long enough")
+}
+
+// waitingGivesUp holds p's only slot with a comparison at cost, queues Hash,
+// Verify and VerifyNothing behind it, cancels their context and checks that
+// they return its error. It returns false when the comparison ended too early
+// to tell.
+func waitingGivesUp(t *testing.T, p *auth.Passwords, cost int) bool {
+	t.Helper()
+	cheap, err := bcrypt.GenerateFromPassword([]byte("holdtheslot"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A well-formed hash at cost, made without spending that cost: comparing
+	// against it does spend it (and then fails).
+	costly := fmt.Sprintf("$2a$%02d$%s", cost, cheap[7:])
+
+	var done atomic.Bool
+	var holder sync.WaitGroup
+	defer holder.Wait()
+	holder.Go(func() {
+		defer done.Store(true)
+		_, _, _ = p.Verify(context.Background(), costly, "holdtheslot")
+	})
+	waitFor(t, func() bool { return p.InFlight() == 1 || done.Load() })
+	time.Sleep(5 * time.Millisecond) // let the holder take the slot
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	calls := map[string]func() error{
+		"Hash":          func() error { _, err := p.Hash(ctx, "alicepass1"); return err },
+		"Verify":        func() error { _, _, err := p.Verify(ctx, string(cheap), "alicepass1"); return err },
+		"VerifyNothing": func() error { return p.VerifyNothing(ctx, "alicepass1") },
+	}
+	errs := make(map[string]error, len(calls))
+	var mu sync.Mutex
+	var waiters sync.WaitGroup
+	for name, call := range calls {
+		waiters.Go(func() {
+			err := call()
+			mu.Lock()
+			errs[name] = err
+			mu.Unlock()
+		})
+	}
+	waitFor(t, func() bool { return p.InFlight() == int64(1+len(calls)) || done.Load() })
+	cancel()
+	held := !done.Load()
+	waiters.Wait()
+	if !held {
+		return false
+	}
+	for name := range calls {
+		if !errors.Is(errs[name], context.Canceled) {
+			t.Errorf("%s while waiting = %v, want context.Canceled", name, errs[name])
+		}
+	}
+	return true
+}
+
+// waitFor polls cond for up to 10 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 10 s")
+		}
+	}
+}

@@ -1,0 +1,304 @@
+package config
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fernet/fernet-go"
+)
+
+// env is a getenv over a map.
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func newKey(t *testing.T) string {
+	t.Helper()
+	var k fernet.Key
+	if err := k.Generate(); err != nil {
+		t.Fatal(err)
+	}
+	return k.Encode()
+}
+
+func encodedKeys(ks []*fernet.Key) []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = k.Encode()
+	}
+	return out
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env())
+	if err != nil {
+		t.Fatalf("Load with no environment: %v", err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"Env", c.Env, EnvLocal},
+		{"Live", c.Live(), false},
+		{"DatabaseURL", c.DatabaseURL, ""},
+		{"Port", c.Port, 5000},
+		{"Keys", encodedKeys(c.Keys), []string{LegacyKey}},
+		{"TokenTTL", c.TokenTTL, 24 * time.Hour},
+		{"BcryptCost", c.BcryptCost, 12},
+		{"Playground", c.Playground, true},
+		{"Introspection", c.Introspection, true},
+		{"MaxBodyBytes", c.MaxBodyBytes, int64(64 << 10)},
+		{"LoginLimit", c.LoginLimit, Rate{Count: 10, Window: time.Minute}},
+		{"SignupLimit", c.SignupLimit, Rate{Count: 20, Window: time.Hour}},
+		{"RedisURL", c.RedisURL, ""},
+		{"TrustedProxies", c.TrustedProxies, 0},
+		{"CORSOrigins", len(c.CORSOrigins), 0},
+		{"DBMaxConns", c.DBMaxConns, 10},
+		{"PprofAddr", c.PprofAddr, ""},
+		{"LogFormat", c.LogFormat, "text"},
+		{"ShutdownTimeout", c.ShutdownTimeout, 20 * time.Second},
+	}
+	for _, ch := range checks {
+		if !reflect.DeepEqual(ch.got, ch.want) {
+			t.Errorf("default %s = %v, want %v", ch.name, ch.got, ch.want)
+		}
+	}
+}
+
+func TestLoadValues(t *testing.T) {
+	fresh, fresh2 := newKey(t), newKey(t)
+	tests := []struct {
+		name  string
+		env   []string
+		check func(t *testing.T, c Config)
+	}{
+		{"live defaults", []string{"APP_ENV", "live", "DATABASE_URL", "postgres://db/users", "SECRET_KEY", fresh}, func(t *testing.T, c Config) {
+			if !c.Live() || c.Env != EnvLive {
+				t.Errorf("Env = %q", c.Env)
+			}
+			if c.Playground || c.Introspection {
+				t.Errorf("live playground/introspection = %v/%v, want off", c.Playground, c.Introspection)
+			}
+			if c.LogFormat != "json" {
+				t.Errorf("live LogFormat = %q, want json", c.LogFormat)
+			}
+			if got := encodedKeys(c.Keys); !reflect.DeepEqual(got, []string{fresh}) {
+				t.Errorf("Keys = %v, want [%s]", got, fresh)
+			}
+			if c.DatabaseURL != "postgres://db/users" || c.Port != 5000 || c.BcryptCost != 12 || c.TokenTTL != 24*time.Hour {
+				t.Errorf("live = %+v", c)
+			}
+		}},
+		{"live asks for playground, introspection and text logs", []string{"APP_ENV", "live", "DATABASE_URL", "postgres://db/users", "SECRET_KEY", fresh,
+			"PLAYGROUND", "true", "INTROSPECTION", "1", "LOG_FORMAT", "text"}, func(t *testing.T, c Config) {
+			if !c.Playground || !c.Introspection || c.LogFormat != "text" {
+				t.Errorf("playground/introspection/log = %v/%v/%q", c.Playground, c.Introspection, c.LogFormat)
+			}
+		}},
+		{"dev keeps the local defaults", []string{"APP_ENV", "dev"}, func(t *testing.T, c Config) {
+			if c.Env != EnvDev || !c.Playground || !c.Introspection || c.LogFormat != "text" {
+				t.Errorf("dev = %+v", c)
+			}
+			if got := encodedKeys(c.Keys); !reflect.DeepEqual(got, []string{LegacyKey}) {
+				t.Errorf("dev Keys = %v, want the legacy key", got)
+			}
+		}},
+		{"local turns things off", []string{"PLAYGROUND", "false", "INTROSPECTION", "0", "LOG_FORMAT", "json"}, func(t *testing.T, c Config) {
+			if c.Playground || c.Introspection || c.LogFormat != "json" {
+				t.Errorf("playground/introspection/log = %v/%v/%q", c.Playground, c.Introspection, c.LogFormat)
+			}
+		}},
+		{"rotation: first signs, all verify, in order", []string{"SECRET_KEY", fresh + "," + fresh2}, func(t *testing.T, c Config) {
+			if got := encodedKeys(c.Keys); !reflect.DeepEqual(got, []string{fresh, fresh2}) {
+				t.Errorf("Keys = %v, want [%s %s]", got, fresh, fresh2)
+			}
+		}},
+		{"live takeover: fresh key first, legacy key after", []string{"APP_ENV", "live", "DATABASE_URL", "postgres://db/users",
+			"SECRET_KEY", fresh + "," + LegacyKey}, func(t *testing.T, c Config) {
+			if got := encodedKeys(c.Keys); !reflect.DeepEqual(got, []string{fresh, LegacyKey}) {
+				t.Errorf("Keys = %v, want [%s %s]", got, fresh, LegacyKey)
+			}
+		}},
+		{"values", []string{"PORT", "8080", "TOKEN_TTL", "0", "BCRYPT_COST", "4", "MAX_BODY_BYTES", "1048576",
+			"RATE_LIMIT_LOGIN", "0", "RATE_LIMIT_SIGNUP", "5/m", "REDIS_URL", "redis://r:6379", "TRUSTED_PROXIES", "2",
+			"CORS_ALLOWED_ORIGINS", " https://a.example , https://b.example,", "DB_MAX_CONNS", "50",
+			"PPROF_ADDR", "127.0.0.1:6060", "SHUTDOWN_TIMEOUT", "5s", "DATABASE_URL", " postgres://x/y "}, func(t *testing.T, c Config) {
+			checks := []struct {
+				name      string
+				got, want any
+			}{
+				{"DatabaseURL", c.DatabaseURL, "postgres://x/y"},
+				{"Port", c.Port, 8080},
+				{"TokenTTL", c.TokenTTL, time.Duration(0)},
+				{"BcryptCost", c.BcryptCost, 4},
+				{"MaxBodyBytes", c.MaxBodyBytes, int64(1 << 20)},
+				{"LoginLimit", c.LoginLimit, Rate{}},
+				{"LoginLimit.Off", c.LoginLimit.Off(), true},
+				{"SignupLimit", c.SignupLimit, Rate{Count: 5, Window: time.Minute}},
+				{"RedisURL", c.RedisURL, "redis://r:6379"},
+				{"TrustedProxies", c.TrustedProxies, 2},
+				{"CORSOrigins", c.CORSOrigins, []string{"https://a.example", "https://b.example"}},
+				{"DBMaxConns", c.DBMaxConns, 50},
+				{"PprofAddr", c.PprofAddr, "127.0.0.1:6060"},
+				{"ShutdownTimeout", c.ShutdownTimeout, 5 * time.Second},
+				{"Keys", encodedKeys(c.Keys), []string{LegacyKey}},
+			}
+			for _, ch := range checks {
+				if !reflect.DeepEqual(ch.got, ch.want) {
+					t.Errorf("%s = %v, want %v", ch.name, ch.got, ch.want)
+				}
+			}
+		}},
+		{"port 0 picks a free port", []string{"PORT", "0"}, func(t *testing.T, c Config) {
+			if c.Port != 0 {
+				t.Errorf("Port = %d", c.Port)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env...))
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+// legacyKeyIn returns the legacy key in another encoding fernet.DecodeKey accepts.
+func legacyKeyIn(t *testing.T, enc string) string {
+	t.Helper()
+	k, err := fernet.DecodeKey(LegacyKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch enc {
+	case "hex":
+		return hex.EncodeToString(k[:])
+	case "std":
+		return base64.StdEncoding.EncodeToString(k[:])
+	}
+	t.Fatalf("encoding %s", enc)
+	return ""
+}
+
+func TestLoadInvalid(t *testing.T) {
+	fresh := newKey(t)
+	live := []string{"APP_ENV", "live", "DATABASE_URL", "postgres://db/users"}
+	tests := []struct {
+		name string
+		env  []string
+		want []string // each must appear in the error
+	}{
+		{"APP_ENV", []string{"APP_ENV", "production"}, []string{"APP_ENV", "production"}},
+		{"PORT not a number", []string{"PORT", "http"}, []string{"PORT"}},
+		{"PORT too big", []string{"PORT", "65536"}, []string{"PORT"}},
+		{"PORT negative", []string{"PORT", "-1"}, []string{"PORT"}},
+		{"SECRET_KEY garbage", []string{"SECRET_KEY", "not-a-key"}, []string{"SECRET_KEY"}},
+		{"SECRET_KEY short", []string{"SECRET_KEY", "c2hvcnQ="}, []string{"SECRET_KEY"}},
+		{"SECRET_KEY one bad of two", []string{"SECRET_KEY", fresh + ",nope"}, []string{"SECRET_KEY"}},
+		{"SECRET_KEY empty element", []string{"SECRET_KEY", fresh + ","}, []string{"SECRET_KEY"}},
+		{"TOKEN_TTL", []string{"TOKEN_TTL", "forever"}, []string{"TOKEN_TTL"}},
+		{"TOKEN_TTL negative", []string{"TOKEN_TTL", "-1h"}, []string{"TOKEN_TTL"}},
+		{"BCRYPT_COST low", []string{"BCRYPT_COST", "3"}, []string{"BCRYPT_COST"}},
+		{"BCRYPT_COST high", []string{"BCRYPT_COST", "32"}, []string{"BCRYPT_COST"}},
+		{"BCRYPT_COST word", []string{"BCRYPT_COST", "twelve"}, []string{"BCRYPT_COST"}},
+		{"PLAYGROUND", []string{"PLAYGROUND", "maybe"}, []string{"PLAYGROUND"}},
+		{"INTROSPECTION", []string{"INTROSPECTION", "yes please"}, []string{"INTROSPECTION"}},
+		{"MAX_BODY_BYTES", []string{"MAX_BODY_BYTES", "10"}, []string{"MAX_BODY_BYTES"}},
+		{"RATE_LIMIT_LOGIN", []string{"RATE_LIMIT_LOGIN", "lots"}, []string{"RATE_LIMIT_LOGIN"}},
+		{"RATE_LIMIT_SIGNUP", []string{"RATE_LIMIT_SIGNUP", "10/100ms"}, []string{"RATE_LIMIT_SIGNUP"}},
+		{"TRUSTED_PROXIES", []string{"TRUSTED_PROXIES", "11"}, []string{"TRUSTED_PROXIES"}},
+		{"CORS wildcard", []string{"CORS_ALLOWED_ORIGINS", "*"}, []string{"CORS_ALLOWED_ORIGINS"}},
+		{"CORS wildcard among origins", []string{"CORS_ALLOWED_ORIGINS", "https://a.example, *"}, []string{"CORS_ALLOWED_ORIGINS"}},
+		{"DB_MAX_CONNS", []string{"DB_MAX_CONNS", "0"}, []string{"DB_MAX_CONNS"}},
+		{"LOG_FORMAT", []string{"LOG_FORMAT", "xml"}, []string{"LOG_FORMAT"}},
+		{"METRICS_ADDR", []string{"METRICS_ADDR", "9090"}, []string{"METRICS_ADDR"}},
+		{"SHUTDOWN_TIMEOUT", []string{"SHUTDOWN_TIMEOUT", "soon"}, []string{"SHUTDOWN_TIMEOUT"}},
+		{"live without SECRET_KEY and DATABASE_URL", []string{"APP_ENV", "live"}, []string{"SECRET_KEY", "DATABASE_URL"}},
+		{"live without SECRET_KEY", live, []string{"SECRET_KEY"}},
+		{"live without DATABASE_URL", []string{"APP_ENV", "live", "SECRET_KEY", fresh}, []string{"DATABASE_URL"}},
+		{"live signing with the legacy key", append(live, "SECRET_KEY", LegacyKey), []string{"SECRET_KEY", "legacy"}},
+		{"live signing with the legacy key, rotated", append(live, "SECRET_KEY", LegacyKey+","+fresh), []string{"SECRET_KEY", "legacy"}},
+		// fernet.DecodeKey also reads hex and standard base64: the same key spelt
+		// differently must not slip past the guard.
+		{"live signing with the legacy key in hex", append(live, "SECRET_KEY", legacyKeyIn(t, "hex")), []string{"SECRET_KEY", "legacy"}},
+		{"live signing with the legacy key in std base64", append(live, "SECRET_KEY", legacyKeyIn(t, "std")), []string{"SECRET_KEY", "legacy"}},
+		{"several problems at once", []string{"PORT", "x", "BCRYPT_COST", "99", "LOG_FORMAT", "xml", "TOKEN_TTL", "1 day"},
+			[]string{"PORT", "BCRYPT_COST", "LOG_FORMAT", "TOKEN_TTL"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env...))
+			if err == nil {
+				t.Fatalf("Load accepted %q: %+v", tt.env, c)
+			}
+			msg := err.Error()
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not name %s", msg, w)
+				}
+			}
+			if strings.ContainsAny(msg, "\r\n") {
+				t.Errorf("error is not one line: %q", msg)
+			}
+			if !reflect.DeepEqual(c, Config{}) {
+				t.Errorf("Load returned a config with its error: %+v", c)
+			}
+		})
+	}
+}
+
+// Secrets never appear in an error message.
+func TestLoadErrorHidesSecrets(t *testing.T) {
+	const secret = "super-secret-not-a-fernet-key-value"
+	_, err := Load(env("SECRET_KEY", secret))
+	if err == nil {
+		t.Fatal("bad SECRET_KEY accepted")
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Errorf("error quotes SECRET_KEY: %v", err)
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	good := []struct {
+		in   string
+		want Rate
+		str  string
+	}{
+		{"10/1m", Rate{10, time.Minute}, "10/1m0s"},
+		{"5/m", Rate{5, time.Minute}, "5/1m0s"},
+		{"3/h", Rate{3, time.Hour}, "3/1h0m0s"},
+		{"100/30s", Rate{100, 30 * time.Second}, "100/30s"},
+		{" 7/1s ", Rate{7, time.Second}, "7/1s"},
+		{"0", Rate{}, "0"},
+	}
+	for _, g := range good {
+		r, err := ParseRate(g.in)
+		if err != nil || r != g.want {
+			t.Errorf("ParseRate(%q) = %+v, %v; want %+v", g.in, r, err, g.want)
+			continue
+		}
+		if r.Off() != (g.want.Count == 0) {
+			t.Errorf("ParseRate(%q).Off() = %v", g.in, r.Off())
+		}
+		if r.String() != g.str {
+			t.Errorf("ParseRate(%q).String() = %q, want %q", g.in, r.String(), g.str)
+		}
+	}
+	for _, bad := range []string{"", "10", "abc", "/1m", "x/1m", "0/1m", "-1/1m", "1.5/1m", "10/", "10/x", "10/0s", "10/500ms", "10/-1m", "10/1m/1m", "00"} {
+		if r, err := ParseRate(bad); err == nil {
+			t.Errorf("ParseRate(%q) = %+v, want an error", bad, r)
+		}
+	}
+}

@@ -1,0 +1,263 @@
+// Package ratelimit throttles the actions that password guessing, credential
+// stuffing and sign-up spam go through: logins and sign-ups.
+//
+// Each attempt is counted twice, once for the client's IP address (from
+// clientip) and once for the target email, in fixed windows; an attempt over
+// either limit fails with apperr.RateLimited and the time until that window
+// ends. Counting per IP stops one client from trying many accounts; counting
+// per email stops many clients (a botnet) from trying one account.
+//
+// Counters live in Redis when REDIS_URL is set, shared by every replica, and
+// in process otherwise. When Redis fails, the limiter fails open to counting
+// in process: each replica then enforces the limits on its own (so a client
+// gets at most the limit times the number of replicas), and nobody is locked
+// out by an outage.
+package ratelimit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"users/internal/apperr"
+	"users/internal/clientip"
+	"users/internal/config"
+)
+
+// The actions, as OnReject and OnStoreError name them.
+const (
+	ActionLogin  = "login"
+	ActionSignup = "signup"
+)
+
+// breakerPause is how long the limiter leaves a failing store alone before it
+// tries it again, counting in process meanwhile: a Redis that is down costs
+// each request nothing, instead of a timeout.
+const breakerPause = 5 * time.Second
+
+// Store counts events per key in fixed windows.
+type Store interface {
+	// Hit counts one event for key and returns the number of events in the
+	// current window (this one included) and the time until the window ends.
+	// A key's window starts at its first event.
+	Hit(ctx context.Context, key string, window time.Duration) (count int64, resetIn time.Duration, err error)
+}
+
+// Options configures a Limiter.
+type Options struct {
+	Login  config.Rate // per client IP and per email; Count 0 turns it off
+	Signup config.Rate // per client IP and per email; Count 0 turns it off
+
+	// Store keeps the counters; nil means an in-process Memory store.
+	Store Store
+	// Fallback counts while Store fails; nil means an in-process Memory store.
+	Fallback Store
+
+	Logger *slog.Logger // nil: discard
+
+	// OnReject, if set, is told each refused attempt (ActionLogin or
+	// ActionSignup), for metrics.
+	OnReject func(action string)
+	// OnStoreError, if set, is told each attempt that Store failed to count
+	// (and the fallback counted instead), for metrics and alerts.
+	OnStoreError func(action string)
+
+	// Now is the clock for the breaker (time.Now if nil).
+	Now func() time.Time
+}
+
+// Limiter implements graph.Limits. It is safe for concurrent use.
+type Limiter struct {
+	o Options
+
+	mu        sync.Mutex
+	downUntil time.Time // the store failed; use the fallback until then
+	down      bool      // the store is failing (for logging transitions once)
+}
+
+// New returns a limiter with the given options.
+func New(o Options) *Limiter {
+	if o.Store == nil {
+		o.Store = NewMemory(0, o.Now)
+	}
+	if o.Fallback == nil {
+		o.Fallback = NewMemory(0, o.Now)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Limiter{o: o}
+}
+
+// FromConfig returns the limiter the configuration asks for: RATE_LIMIT_LOGIN
+// and RATE_LIMIT_SIGNUP, counted in Redis when REDIS_URL is set and in process
+// otherwise. o supplies the hooks (its Login, Signup and Store are replaced).
+// Background work (sweeping expired counters, the Redis connection) ends with
+// ctx. It fails only on a malformed REDIS_URL; an unreachable Redis is logged
+// and the limiter counts in process until it answers.
+func FromConfig(ctx context.Context, log *slog.Logger, cfg config.Config, o Options) (*Limiter, error) {
+	o.Login, o.Signup, o.Logger = cfg.LoginLimit, cfg.SignupLimit, log
+	fallback := NewMemory(0, o.Now)
+	go fallback.sweepLoop(ctx, time.Minute)
+	o.Fallback = fallback
+	if cfg.RedisURL == "" {
+		o.Store = fallback
+		return New(o), nil
+	}
+	client, err := NewRedisClient(cfg.RedisURL)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		<-ctx.Done()
+		_ = client.Close()
+	}()
+	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := client.Ping(pingCtx).Err(); err != nil && log != nil {
+		log.WarnContext(ctx, "rate limit: redis unreachable at start; counting in process until it answers", "err", err)
+	}
+	o.Store = NewRedis(client, DefaultPrefix)
+	return New(o), nil
+}
+
+// Login counts one login attempt for the request's client IP and for email.
+// It fails with apperr.RateLimited when either is over RATE_LIMIT_LOGIN.
+func (l *Limiter) Login(ctx context.Context, email string) error {
+	return l.attempt(ctx, ActionLogin, l.o.Login, email)
+}
+
+// Signup counts one sign-up attempt for the request's client IP and for email.
+// It fails with apperr.RateLimited when either is over RATE_LIMIT_SIGNUP.
+func (l *Limiter) Signup(ctx context.Context, email string) error {
+	return l.attempt(ctx, ActionSignup, l.o.Signup, email)
+}
+
+func (l *Limiter) attempt(ctx context.Context, action string, rate config.Rate, email string) error {
+	if rate.Off() {
+		return nil
+	}
+	var retry time.Duration
+	over, fellBack := false, false
+	// Both counters count every attempt, so a client cannot spare one by
+	// tripping the other.
+	for _, key := range []string{
+		action + ":ip:" + hashKey(ipKey(clientip.From(ctx))),
+		action + ":email:" + hashKey(NormalizeEmail(email)),
+	} {
+		n, resetIn, fb := l.hit(ctx, key, rate.Window)
+		fellBack = fellBack || fb
+		if n > int64(rate.Count) {
+			over = true
+			retry = max(retry, resetIn)
+		}
+	}
+	if fellBack && l.o.OnStoreError != nil {
+		l.o.OnStoreError(action)
+	}
+	if !over {
+		return nil
+	}
+	if l.o.OnReject != nil {
+		l.o.OnReject(action)
+	}
+	if retry <= 0 || retry > rate.Window {
+		retry = rate.Window
+	}
+	secs, unit := int(math.Ceil(retry.Seconds())), "seconds"
+	if secs == 1 {
+		unit = "second"
+	}
+	return &apperr.Error{
+		Code:       apperr.RateLimited,
+		Message:    "too many requests",
+		Detail:     fmt.Sprintf("try again in %d %s", secs, unit),
+		RetryAfter: retry,
+	}
+}
+
+// hit counts in the store, or in the fallback (fellBack) while the store fails.
+func (l *Limiter) hit(ctx context.Context, key string, window time.Duration) (n int64, resetIn time.Duration, fellBack bool) {
+	if l.storeUp() {
+		n, resetIn, err := l.o.Store.Hit(ctx, key, window)
+		if err == nil {
+			l.recovered(ctx)
+			return n, resetIn, false
+		}
+		l.failed(ctx, err)
+	}
+	n, resetIn, err := l.o.Fallback.Hit(ctx, key, window)
+	if err != nil {
+		// Only a custom fallback can fail: let the attempt through.
+		return 0, 0, true
+	}
+	return n, resetIn, true
+}
+
+func (l *Limiter) storeUp() bool {
+	if l.o.Store == l.o.Fallback {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return !l.o.Now().Before(l.downUntil)
+}
+
+func (l *Limiter) failed(ctx context.Context, err error) {
+	l.mu.Lock()
+	wasDown := l.down
+	l.down, l.downUntil = true, l.o.Now().Add(breakerPause)
+	l.mu.Unlock()
+	if !wasDown {
+		l.o.Logger.ErrorContext(ctx, "rate limit: store failed; counting in process (each replica limits on its own) until it answers", "err", err)
+	}
+}
+
+func (l *Limiter) recovered(ctx context.Context) {
+	l.mu.Lock()
+	wasDown := l.down
+	l.down = false
+	l.mu.Unlock()
+	if wasDown {
+		l.o.Logger.InfoContext(ctx, "rate limit: store answers again")
+	}
+}
+
+// NormalizeEmail is the form an email is counted under: trimmed and
+// lower-cased, so "Bob@X.com " and "bob@x.com" share one counter.
+func NormalizeEmail(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// ipKey is the form a client address is counted under. An IPv6 client
+// usually holds a whole /64 and can pick any address in it, so IPv6 is counted
+// per /64. An empty or unreadable address is counted as "unknown".
+func ipKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "unknown"
+	}
+	addr = addr.Unmap()
+	if addr.Is6() {
+		p, _ := addr.Prefix(64)
+		return p.String()
+	}
+	return addr.String()
+}
+
+// hashKey keeps personal data (emails, addresses) out of Redis keys and bounds
+// key length: a key holds 128 bits of SHA-256 instead.
+func hashKey(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:16])
+}

@@ -1,0 +1,401 @@
+package ratelimit_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"users/graph"
+	"users/internal/apperr"
+	"users/internal/clientip"
+	"users/internal/config"
+	"users/internal/ratelimit"
+	"users/internal/ratelimit/redistest"
+)
+
+var _ graph.Limits = (*ratelimit.Limiter)(nil)
+
+// clock is a settable time source.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func from(ip string) context.Context { return clientip.With(context.Background(), ip) }
+
+// rateLimited checks that err is the RateLimited error with a RetryAfter in (0, max].
+func rateLimited(t *testing.T, err error, max time.Duration) {
+	t.Helper()
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Code != apperr.RateLimited {
+		t.Fatalf("err = %v, want RATE_LIMITED", err)
+	}
+	if e.Message != "too many requests" {
+		t.Errorf("message = %q", e.Message)
+	}
+	if e.RetryAfter <= 0 || e.RetryAfter > max {
+		t.Errorf("RetryAfter = %v, want in (0, %v]", e.RetryAfter, max)
+	}
+}
+
+func TestMemoryWindow(t *testing.T) {
+	t.Parallel()
+	c := newClock()
+	m := ratelimit.NewMemory(0, c.Now)
+	ctx := context.Background()
+	for i := int64(1); i <= 3; i++ {
+		n, reset, err := m.Hit(ctx, "k", time.Minute)
+		if err != nil || n != i || reset != time.Minute {
+			t.Fatalf("hit %d = %d, %v, %v", i, n, reset, err)
+		}
+	}
+	c.Add(40 * time.Second)
+	if n, reset, _ := m.Hit(ctx, "k", time.Minute); n != 4 || reset != 20*time.Second {
+		t.Errorf("later in the window: %d, %v; want 4, 20s", n, reset)
+	}
+	if n, _, _ := m.Hit(ctx, "other", time.Minute); n != 1 {
+		t.Errorf("another key: %d, want 1", n)
+	}
+	c.Add(20 * time.Second) // the window ends
+	if n, reset, _ := m.Hit(ctx, "k", time.Minute); n != 1 || reset != time.Minute {
+		t.Errorf("next window: %d, %v; want 1, 1m", n, reset)
+	}
+}
+
+func TestMemoryBounded(t *testing.T) {
+	t.Parallel()
+	c := newClock()
+	m := ratelimit.NewMemory(100, c.Now)
+	ctx := context.Background()
+	for i := range 10_000 {
+		_, _, _ = m.Hit(ctx, fmt.Sprint("spray-", i), time.Hour)
+	}
+	if n := m.Len(); n > 100 {
+		t.Fatalf("Len = %d after spraying, want <= 100", n)
+	}
+	// Expired counters are swept, not kept.
+	c.Add(2 * time.Hour)
+	m.Sweep()
+	if n := m.Len(); n != 0 {
+		t.Errorf("Len after expiry sweep = %d, want 0", n)
+	}
+	// A full store of expired keys makes room by sweeping, not evicting live ones.
+	for i := range 100 {
+		_, _, _ = m.Hit(ctx, fmt.Sprint("old-", i), time.Second)
+	}
+	_, _, _ = m.Hit(ctx, "live", time.Hour)
+	c.Add(2 * time.Second)
+	_, _, _ = m.Hit(ctx, "new", time.Hour) // full: sweeps the 99 expired ones
+	if n, _, _ := m.Hit(ctx, "live", time.Hour); n != 2 {
+		t.Errorf("live counter after sweep = %d, want 2 (kept)", n)
+	}
+	if n := m.Len(); n != 2 {
+		t.Errorf("Len = %d, want 2", n)
+	}
+}
+
+func TestMemoryConcurrent(t *testing.T) {
+	t.Parallel()
+	m := ratelimit.NewMemory(0, nil)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 1000 {
+				_, _, _ = m.Hit(context.Background(), "k", time.Hour)
+			}
+		})
+	}
+	wg.Wait()
+	if n, _, _ := m.Hit(context.Background(), "k", time.Hour); n != 8001 {
+		t.Errorf("count = %d, want 8001", n)
+	}
+}
+
+func TestLimiterPerIP(t *testing.T) {
+	t.Parallel()
+	var rejected []string
+	l := ratelimit.New(ratelimit.Options{
+		Login:    config.Rate{Count: 3, Window: time.Minute},
+		OnReject: func(action string) { rejected = append(rejected, action) },
+	})
+	ctx := from("203.0.113.7")
+	for i := range 3 {
+		if err := l.Login(ctx, fmt.Sprintf("user%d@example.com", i)); err != nil {
+			t.Fatalf("attempt %d: %v", i+1, err)
+		}
+	}
+	rateLimited(t, l.Login(ctx, "user9@example.com"), time.Minute)
+	if len(rejected) != 1 || rejected[0] != ratelimit.ActionLogin {
+		t.Errorf("OnReject calls = %v, want [login]", rejected)
+	}
+	// Another client is not affected; nor is sign-up (off here).
+	if err := l.Login(from("198.51.100.1"), "user10@example.com"); err != nil {
+		t.Errorf("other client: %v", err)
+	}
+	if err := l.Signup(ctx, "user11@example.com"); err != nil {
+		t.Errorf("signup with no limit: %v", err)
+	}
+}
+
+func TestLimiterPerEmail(t *testing.T) {
+	t.Parallel()
+	l := ratelimit.New(ratelimit.Options{Signup: config.Rate{Count: 2, Window: time.Hour}})
+	// Many addresses, one account; spelled differently each time.
+	for i, email := range []string{"Victim@Example.com", " victim@example.com "} {
+		if err := l.Signup(from(fmt.Sprintf("192.0.2.%d", i+1)), email); err != nil {
+			t.Fatalf("attempt %d: %v", i+1, err)
+		}
+	}
+	rateLimited(t, l.Signup(from("192.0.2.99"), "VICTIM@EXAMPLE.COM"), time.Hour)
+	if err := l.Signup(from("192.0.2.99"), "someone@example.com"); err != nil {
+		t.Errorf("another email from that address: %v", err)
+	}
+	if err := l.Login(from("192.0.2.99"), "victim@example.com"); err != nil {
+		t.Errorf("login is counted apart from sign-up: %v", err)
+	}
+}
+
+func TestLimiterIPv6Prefix(t *testing.T) {
+	t.Parallel()
+	l := ratelimit.New(ratelimit.Options{Login: config.Rate{Count: 2, Window: time.Minute}})
+	// One /64 is one client, whichever addresses in it they use.
+	_ = l.Login(from("2001:db8:1:2::1"), "a@example.com")
+	_ = l.Login(from("2001:db8:1:2:ffff::9"), "b@example.com")
+	rateLimited(t, l.Login(from("2001:db8:1:2:abcd::7"), "c@example.com"), time.Minute)
+	if err := l.Login(from("2001:db8:1:3::1"), "d@example.com"); err != nil {
+		t.Errorf("another /64: %v", err)
+	}
+}
+
+func TestLimiterRetryAfter(t *testing.T) {
+	t.Parallel()
+	c := newClock()
+	l := ratelimit.New(ratelimit.Options{Login: config.Rate{Count: 1, Window: time.Minute}, Now: c.Now,
+		Store: ratelimit.NewMemory(0, c.Now)})
+	ctx := from("203.0.113.7")
+	_ = l.Login(ctx, "a@example.com")
+	c.Add(15 * time.Second)
+	err := l.Login(ctx, "a@example.com")
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.RetryAfter != 45*time.Second {
+		t.Fatalf("err = %v, want RetryAfter 45s", err)
+	}
+	if e.Detail != "try again in 45 seconds" {
+		t.Errorf("detail = %q", e.Detail)
+	}
+	c.Add(45 * time.Second)
+	if err := l.Login(ctx, "a@example.com"); err != nil {
+		t.Errorf("after the window: %v", err)
+	}
+}
+
+func TestLimiterOff(t *testing.T) {
+	t.Parallel()
+	l := ratelimit.New(ratelimit.Options{}) // RATE_LIMIT_*=0
+	for range 1000 {
+		if err := l.Login(from("203.0.113.7"), "a@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Signup(from("203.0.113.7"), "a@example.com"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestLimiterNoClientIP(t *testing.T) {
+	t.Parallel()
+	// Without the middleware every request shares one "unknown" counter:
+	// limited, never unlimited.
+	l := ratelimit.New(ratelimit.Options{Login: config.Rate{Count: 1, Window: time.Minute}})
+	_ = l.Login(context.Background(), "a@example.com")
+	rateLimited(t, l.Login(context.Background(), "b@example.com"), time.Minute)
+}
+
+// failingStore fails every call and counts them.
+type failingStore struct{ calls atomic.Int64 }
+
+func (s *failingStore) Hit(context.Context, string, time.Duration) (int64, time.Duration, error) {
+	s.calls.Add(1)
+	return 0, 0, errors.New("connection refused")
+}
+
+func TestLimiterFailsOpenToProcess(t *testing.T) {
+	t.Parallel()
+	c := newClock()
+	store := &failingStore{}
+	var logs bytes.Buffer
+	var storeErrors atomic.Int64
+	l := ratelimit.New(ratelimit.Options{
+		Login:        config.Rate{Count: 2, Window: time.Minute},
+		Store:        store,
+		Logger:       slog.New(slog.NewTextHandler(&logs, nil)),
+		OnStoreError: func(string) { storeErrors.Add(1) },
+		Now:          c.Now,
+	})
+	ctx := from("203.0.113.7")
+	// Nobody is locked out, but the fallback still counts.
+	for i := range 2 {
+		if err := l.Login(ctx, "a@example.com"); err != nil {
+			t.Fatalf("attempt %d during outage: %v", i+1, err)
+		}
+	}
+	rateLimited(t, l.Login(ctx, "a@example.com"), time.Minute)
+	if n := store.calls.Load(); n != 1 {
+		t.Errorf("store called %d times, want 1 (then left alone for a while)", n)
+	}
+	if n := storeErrors.Load(); n != 3 {
+		t.Errorf("OnStoreError called %d times, want once per attempt (3)", n)
+	}
+	if got := strings.Count(logs.String(), "level=ERROR"); got != 1 {
+		t.Errorf("logged %d errors, want 1:\n%s", got, logs.String())
+	}
+	c.Add(6 * time.Second) // the breaker lets it try again
+	_ = l.Login(from("198.51.100.1"), "b@example.com")
+	if n := store.calls.Load(); n != 2 {
+		t.Errorf("store called %d times after the pause, want 2", n)
+	}
+}
+
+func TestFromConfigBadURL(t *testing.T) {
+	t.Parallel()
+	cfg := config.Config{RedisURL: "redis://user:s3cretPass@[::1"}
+	_, err := ratelimit.FromConfig(t.Context(), slog.New(slog.DiscardHandler), cfg, ratelimit.Options{})
+	if err == nil {
+		t.Fatal("want an error for a malformed REDIS_URL")
+	}
+	if strings.Contains(err.Error(), "s3cretPass") {
+		t.Errorf("error quotes the password: %v", err)
+	}
+}
+
+func TestFromConfigUnreachableRedis(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	cfg := config.Config{
+		RedisURL:   "redis://:pw-not-for-logs@127.0.0.1:1/0", // nothing listens on port 1
+		LoginLimit: config.Rate{Count: 1, Window: time.Minute},
+	}
+	l, err := ratelimit.FromConfig(t.Context(), slog.New(slog.NewJSONHandler(&logs, nil)), cfg, ratelimit.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := from("203.0.113.7")
+	if err := l.Login(ctx, "a@example.com"); err != nil {
+		t.Fatalf("first attempt with Redis down: %v", err)
+	}
+	rateLimited(t, l.Login(ctx, "a@example.com"), time.Minute)
+	if !strings.Contains(logs.String(), "rate limit") {
+		t.Errorf("no log about the unreachable store:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), "pw-not-for-logs") {
+		t.Errorf("the Redis password is in the log:\n%s", logs.String())
+	}
+}
+
+func TestRedisStore(t *testing.T) {
+	t.Parallel()
+	client := redistest.Client(t)
+	prefix := redistest.Prefix()
+	s := ratelimit.NewRedis(client, prefix)
+	ctx := t.Context()
+	for i := int64(1); i <= 3; i++ {
+		n, reset, err := s.Hit(ctx, "login:ip:k", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != i || reset <= 58*time.Second || reset > time.Minute {
+			t.Fatalf("hit %d = %d, %v", i, n, reset)
+		}
+	}
+	// The key is prefixed and lives one window.
+	ttl, err := client.PTTL(ctx, prefix+"login:ip:k").Result()
+	if err != nil || ttl <= 58*time.Second || ttl > time.Minute {
+		t.Errorf("PTTL = %v, %v; want about 1m", ttl, err)
+	}
+	// A key without expiry (left by something else) gets one.
+	if err := client.Set(ctx, prefix+"stray", 5, 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n, reset, err := s.Hit(ctx, "stray", time.Minute); err != nil || n != 6 || reset != time.Minute {
+		t.Errorf("stray key: %d, %v, %v", n, reset, err)
+	}
+	// A short window ends.
+	if _, _, err := s.Hit(ctx, "short", 200*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n, _, _ := s.Hit(ctx, "short", 200*time.Millisecond); n != 1 {
+		t.Errorf("after the window: %d, want 1", n)
+	}
+	t.Cleanup(func() {
+		keys, _ := client.Keys(context.Background(), prefix+"*").Result()
+		if len(keys) > 0 {
+			client.Del(context.Background(), keys...)
+		}
+	})
+}
+
+// TestRedisShared runs two limiters, as two replicas, on one Redis: they share
+// the counters.
+func TestRedisShared(t *testing.T) {
+	t.Parallel()
+	client := redistest.Client(t)
+	prefix := redistest.Prefix()
+	opts := func() ratelimit.Options {
+		return ratelimit.Options{
+			Login: config.Rate{Count: 4, Window: time.Minute},
+			Store: ratelimit.NewRedis(client, prefix),
+		}
+	}
+	a, b := ratelimit.New(opts()), ratelimit.New(opts())
+	ctx := from("203.0.113.7")
+	for i := range 4 {
+		l := a
+		if i%2 == 1 {
+			l = b
+		}
+		if err := l.Login(ctx, "shared@example.com"); err != nil {
+			t.Fatalf("attempt %d: %v", i+1, err)
+		}
+	}
+	rateLimited(t, a.Login(ctx, "shared@example.com"), time.Minute)
+	rateLimited(t, b.Login(ctx, "shared@example.com"), time.Minute)
+	// No personal data in the keys.
+	keys, err := client.Keys(t.Context(), prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 2 {
+		t.Errorf("keys = %v, want one per IP and one per email", keys)
+	}
+	for _, k := range keys {
+		if strings.Contains(k, "shared") || strings.Contains(k, "203.0.113.7") {
+			t.Errorf("key %q holds personal data", k)
+		}
+		if !strings.HasPrefix(k, prefix+"login:") {
+			t.Errorf("key %q lacks the prefix and action", k)
+		}
+	}
+	t.Cleanup(func() { client.Del(context.Background(), keys...) })
+}

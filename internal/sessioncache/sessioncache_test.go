@@ -1,0 +1,459 @@
+package sessioncache_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"users/db"
+	"users/graph"
+	"users/internal/apptest"
+	"users/internal/auth"
+	"users/internal/sessioncache"
+	"users/internal/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+// revokeWithin bounds how long a notification may take to arrive. It is a
+// generous poll limit, not a timing assertion: a passing test usually sees the
+// revocation in a millisecond or two, and it is far below the TTL.
+const revokeWithin = 2 * time.Second
+
+// counting wraps the real query and counts database lookups.
+type counting struct {
+	q *db.Queries
+	n atomic.Int64
+}
+
+func (c *counting) lookup(ctx context.Context, sid string) ([]db.User, error) {
+	c.n.Add(1)
+	return c.q.GetUsersBySID(ctx, sid)
+}
+
+// newCache starts a cache over pool whose listener stops with the test, and
+// waits until it listens.
+func newCache(t *testing.T, pool *pgxpool.Pool, o sessioncache.Options) (*sessioncache.Cache, *counting) {
+	t.Helper()
+	cnt := &counting{q: db.New(pool)}
+	c := sessioncache.New(pool.Config().ConnConfig, cnt.lookup, o)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitFor(t, "listener up", c.Listening)
+	return c, cnt
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func createUser(t *testing.T, pool *pgxpool.Pool, n int) db.User {
+	t.Helper()
+	u, err := db.New(pool).CreateUser(t.Context(), db.CreateUserParams{
+		Username:     fmt.Sprintf("user%d", n),
+		Email:        fmt.Sprintf("user%d@example.com", n),
+		PasswordHash: "$2a$04$notarealhashnotarealhashnotarealhashnotarealhashnotar",
+		SID:          fmt.Sprintf("sid-%d-%d", n, time.Now().UnixNano()),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func lookupOne(t *testing.T, c *sessioncache.Cache, sid string) int {
+	t.Helper()
+	users, err := c.Lookup(t.Context(), sid)
+	if err != nil {
+		t.Fatalf("lookup: %v", err)
+	}
+	return len(users)
+}
+
+// revokedWithin polls until sid no longer resolves and fails past limit.
+func revokedWithin(t *testing.T, c *sessioncache.Cache, sid string, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for lookupOne(t, c, sid) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("sid %q still resolves %v after the change", sid, limit)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func TestLookupIsCachedWhileListening(t *testing.T) {
+	pool := testdb.New(t)
+	u := createUser(t, pool, 1)
+	c, cnt := newCache(t, pool, sessioncache.Options{})
+
+	for range 3 {
+		users, err := c.Lookup(t.Context(), u.SID)
+		if err != nil || len(users) != 1 || users[0].UserID != u.UserID {
+			t.Fatalf("Lookup = %v, %v; want user %d", users, err, u.UserID)
+		}
+	}
+	if got := cnt.n.Load(); got != 1 {
+		t.Errorf("database lookups = %d, want 1", got)
+	}
+	if s := c.Stats(); s.Hits != 2 || s.Misses != 1 || s.Entries != 1 {
+		t.Errorf("stats = %+v, want 2 hits, 1 miss, 1 entry", s)
+	}
+}
+
+func TestUnknownSIDIsNotCached(t *testing.T) {
+	pool := testdb.New(t)
+	c, cnt := newCache(t, pool, sessioncache.Options{})
+	for range 2 {
+		if n := lookupOne(t, c, "nobody"); n != 0 {
+			t.Fatalf("unknown sid resolves to %d users", n)
+		}
+	}
+	if got := cnt.n.Load(); got != 2 {
+		t.Errorf("database lookups = %d, want 2 (misses are not cached)", got)
+	}
+}
+
+func TestNotListeningGoesToTheDatabase(t *testing.T) {
+	pool := testdb.New(t)
+	u := createUser(t, pool, 1)
+	cnt := &counting{q: db.New(pool)}
+	c := sessioncache.New(pool.Config().ConnConfig, cnt.lookup, sessioncache.Options{}) // Run never called
+	for range 2 {
+		if n := lookupOne(t, c, u.SID); n != 1 {
+			t.Fatalf("lookup = %d users, want 1", n)
+		}
+	}
+	if got := cnt.n.Load(); got != 2 {
+		t.Errorf("database lookups = %d, want 2", got)
+	}
+	if s := c.Stats(); s.Bypassed != 2 || s.Entries != 0 {
+		t.Errorf("stats = %+v, want 2 bypassed, 0 entries", s)
+	}
+}
+
+// TestRevocationReachesEveryCache is two replicas over one database: a sid
+// rotation (what logout does), a plain SQL UPDATE, a DELETE and a TRUNCATE each
+// empty the affected entries of both.
+func TestRevocationReachesEveryCache(t *testing.T) {
+	pool := testdb.New(t)
+	a, _ := newCache(t, pool, sessioncache.Options{TTL: time.Hour})
+	b, cntB := newCache(t, pool, sessioncache.Options{TTL: time.Hour})
+	q := db.New(pool)
+
+	warm := func(t *testing.T, sids ...string) {
+		t.Helper()
+		for _, c := range []*sessioncache.Cache{a, b} {
+			for _, sid := range sids {
+				for range 2 {
+					if n := lookupOne(t, c, sid); n != 1 {
+						t.Fatalf("warm %s: %d users", sid, n)
+					}
+				}
+			}
+		}
+	}
+
+	t.Run("logout rotation", func(t *testing.T) {
+		u := createUser(t, pool, 1)
+		warm(t, u.SID)
+		before := cntB.n.Load()
+		if lookupOne(t, b, u.SID) != 1 || cntB.n.Load() != before {
+			t.Fatal("b does not serve the warm entry from memory")
+		}
+		n, err := q.RotateSID(t.Context(), db.RotateSIDParams{NewSID: "rotated-1", UserID: u.UserID, OldSID: u.SID})
+		if err != nil || n != 1 {
+			t.Fatalf("RotateSID = %d, %v", n, err)
+		}
+		revokedWithin(t, a, u.SID, revokeWithin)
+		revokedWithin(t, b, u.SID, revokeWithin)
+	})
+	t.Run("sql update", func(t *testing.T) {
+		u := createUser(t, pool, 2)
+		warm(t, u.SID)
+		if _, err := pool.Exec(t.Context(), `UPDATE "user" SET sid = 'by-hand' WHERE user_id = $1`, u.UserID); err != nil {
+			t.Fatal(err)
+		}
+		revokedWithin(t, a, u.SID, revokeWithin)
+		revokedWithin(t, b, u.SID, revokeWithin)
+	})
+	t.Run("sql update of another column", func(t *testing.T) {
+		u := createUser(t, pool, 3)
+		warm(t, u.SID)
+		if _, err := pool.Exec(t.Context(), `UPDATE "user" SET username = 'renamed' WHERE user_id = $1`, u.UserID); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "fresh row on b", func() bool {
+			users, err := b.Lookup(t.Context(), u.SID)
+			return err == nil && len(users) == 1 && users[0].Username == "renamed"
+		})
+	})
+	t.Run("delete", func(t *testing.T) {
+		u := createUser(t, pool, 4)
+		warm(t, u.SID)
+		if _, err := pool.Exec(t.Context(), `DELETE FROM "user" WHERE user_id = $1`, u.UserID); err != nil {
+			t.Fatal(err)
+		}
+		revokedWithin(t, a, u.SID, revokeWithin)
+		revokedWithin(t, b, u.SID, revokeWithin)
+	})
+	t.Run("truncate", func(t *testing.T) {
+		u := createUser(t, pool, 5)
+		warm(t, u.SID)
+		if _, err := pool.Exec(t.Context(), `TRUNCATE "user"`); err != nil {
+			t.Fatal(err)
+		}
+		revokedWithin(t, a, u.SID, revokeWithin)
+		revokedWithin(t, b, u.SID, revokeWithin)
+	})
+	t.Run("rollback sends nothing", func(t *testing.T) {
+		u := createUser(t, pool, 6)
+		warm(t, u.SID)
+		tx, err := pool.Begin(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Exec(t.Context(), `UPDATE "user" SET sid = 'never' WHERE user_id = $1`, u.UserID); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Rollback(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if lookupOne(t, b, u.SID) != 1 {
+			t.Fatal("rolled-back rotation revoked the session")
+		}
+	})
+}
+
+// TestReconnectFlushes: a change made while nothing notifies (trigger off)
+// stays cached, as nothing said otherwise; when the listener's connection
+// dies, the cache is bypassed, and once it reconnects it starts empty, so the
+// change shows.
+func TestReconnectFlushes(t *testing.T) {
+	pool := testdb.New(t)
+	u := createUser(t, pool, 1)
+	c, cnt := newCache(t, pool, sessioncache.Options{TTL: time.Hour})
+	if lookupOne(t, c, u.SID) != 1 {
+		t.Fatal("no user")
+	}
+
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := pool.Exec(t.Context(), sql, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`ALTER TABLE "user" DISABLE TRIGGER user_session_updated`)
+	exec(`UPDATE "user" SET sid = 'silent' WHERE user_id = $1`, u.UserID)
+	exec(`ALTER TABLE "user" ENABLE TRIGGER user_session_updated`)
+	before := cnt.n.Load()
+	if lookupOne(t, c, u.SID) != 1 || cnt.n.Load() != before {
+		t.Fatal("want the stale entry served from memory before the reconnect")
+	}
+
+	var killed int
+	err := pool.QueryRow(t.Context(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE datname = current_database() AND application_name = 'users-sessioncache'`).Scan(&killed)
+	if err != nil || killed != 1 {
+		t.Fatalf("terminate listener: %d, %v", killed, err)
+	}
+	waitFor(t, "reconnect", func() bool { return c.Stats().Connects >= 2 && c.Listening() })
+	if n := lookupOne(t, c, u.SID); n != 0 {
+		t.Fatalf("after reconnect the old sid resolves to %d users, want 0", n)
+	}
+}
+
+// TestChangeDuringLookupIsNotCached: a notification that arrives while a
+// lookup is reading the database may be about the row being read, so that
+// row is returned but not remembered.
+func TestChangeDuringLookupIsNotCached(t *testing.T) {
+	pool := testdb.New(t)
+	u := createUser(t, pool, 1)
+	q := db.New(pool)
+	var c *sessioncache.Cache
+	var n atomic.Int64
+	lookup := func(ctx context.Context, sid string) ([]db.User, error) {
+		n.Add(1)
+		users, err := q.GetUsersBySID(ctx, sid)
+		c.Invalidate("some-other-sid") // as if a notification came in now
+		return users, err
+	}
+	c = sessioncache.New(pool.Config().ConnConfig, lookup, sessioncache.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	waitFor(t, "listener up", c.Listening)
+
+	lookupOne(t, c, u.SID)
+	lookupOne(t, c, u.SID)
+	if got := n.Load(); got != 2 {
+		t.Errorf("database lookups = %d, want 2", got)
+	}
+}
+
+func TestTTLAndBound(t *testing.T) {
+	pool := testdb.New(t)
+	users := []db.User{createUser(t, pool, 1), createUser(t, pool, 2), createUser(t, pool, 3)}
+	var now atomic.Int64
+	now.Store(time.Now().UnixNano())
+	c, cnt := newCache(t, pool, sessioncache.Options{
+		TTL: time.Minute, MaxEntries: 2,
+		Now: func() time.Time { return time.Unix(0, now.Load()) },
+	})
+	for _, u := range users {
+		lookupOne(t, c, u.SID)
+	}
+	if s := c.Stats(); s.Entries != 2 {
+		t.Errorf("entries = %d, want the bound 2", s.Entries)
+	}
+	lookupOne(t, c, users[2].SID) // the newest is kept
+	if got := cnt.n.Load(); got != 3 {
+		t.Errorf("database lookups = %d, want 3", got)
+	}
+	now.Add(int64(time.Minute + time.Second))
+	lookupOne(t, c, users[2].SID)
+	if got := cnt.n.Load(); got != 4 {
+		t.Errorf("database lookups after the TTL = %d, want 4", got)
+	}
+}
+
+// TestLogoutRevokesOnEveryReplica runs two instances of the service over one
+// database, each with its own cache: a token used on both is refused on B as
+// soon as A logs it out.
+func TestLogoutRevokesOnEveryReplica(t *testing.T) {
+	pool := testdb.New(t)
+	cfg := apptest.Config()
+	a := apptest.StartOn(t, cfg, pool)
+	b := apptest.StartOn(t, cfg, pool)
+	waitFor(t, "both listeners up", func() bool {
+		var n int
+		err := pool.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND application_name = 'users-sessioncache' AND query LIKE 'LISTEN%'`).Scan(&n)
+		return err == nil && n == 2
+	})
+
+	a.SignUp(t, "alice", "alice@example.com", "alice1234")
+	token := a.Login(t, "alice@example.com", "alice1234")
+	me := func(s *apptest.Server) string {
+		return s.GraphQL(t, token, `{ me { username } }`, nil).Code()
+	}
+	restStatus := func(s *apptest.Server) int {
+		status, _, _ := s.Do(t, http.MethodGet, "/v1/users", http.Header{"Authorization": {token}}, "")
+		return status
+	}
+	for range 2 { // the second round is served from both caches
+		for _, s := range []*apptest.Server{a, b} {
+			if code := me(s); code != "" {
+				t.Fatalf("me on %s: %s", s.URL, code)
+			}
+			if st := restStatus(s); st != http.StatusOK {
+				t.Fatalf("GET /v1/users on %s: %d", s.URL, st)
+			}
+		}
+	}
+
+	r := a.GraphQL(t, token, `mutation { logout }`, nil)
+	if len(r.Errors) > 0 {
+		t.Fatalf("logout: %+v", r.Errors)
+	}
+	start := time.Now()
+	for me(b) != "UNAUTHENTICATED" {
+		if time.Since(start) > revokeWithin {
+			t.Fatalf("token still accepted on B %v after logout on A", revokeWithin)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if st := restStatus(b); st != http.StatusUnauthorized {
+		t.Errorf("GET /v1/users on B after logout: %d, want 401", st)
+	}
+	if code := me(a); code != "UNAUTHENTICATED" {
+		t.Errorf("me on A after logout: %q, want UNAUTHENTICATED", code)
+	}
+}
+
+// TestLogoutRevokesOnTheSameReplicaAtOnce: the replica that answers a logout
+// has forgotten the session before it answers, so the very next request with
+// the token is refused (no waiting for the notification).
+func TestLogoutRevokesOnTheSameReplicaAtOnce(t *testing.T) {
+	srv := apptest.Start(t, apptest.Config())
+	waitFor(t, "listener up", func() bool {
+		var n int
+		err := srv.Pool.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND application_name = 'users-sessioncache' AND query LIKE 'LISTEN%'`).Scan(&n)
+		return err == nil && n == 1
+	})
+	srv.SignUp(t, "bob1", "bob@example.com", "bob12345")
+	for round := range 20 {
+		token := srv.Login(t, "bob@example.com", "bob12345")
+		h := http.Header{"Authorization": {token}}
+		for range 2 { // the second is served from memory
+			if st, _, _ := srv.Do(t, http.MethodGet, "/v1/users", h, ""); st != http.StatusOK {
+				t.Fatalf("round %d: fresh token: %d", round, st)
+			}
+		}
+		if r := srv.GraphQL(t, token, `mutation { logout }`, nil); len(r.Errors) > 0 {
+			t.Fatalf("logout: %+v", r.Errors)
+		}
+		if st, _, _ := srv.Do(t, http.MethodGet, "/v1/users", h, ""); st != http.StatusUnauthorized {
+			t.Fatalf("round %d: the request right after logout got %d, want 401", round, st)
+		}
+	}
+}
+
+// TestImpossibleSIDNeedsNoQuery: a sid no text column can hold (NUL, invalid
+// UTF-8) matches no user, without asking PostgreSQL, which would refuse it.
+func TestImpossibleSIDNeedsNoQuery(t *testing.T) {
+	pool := testdb.New(t)
+	c, cnt := newCache(t, pool, sessioncache.Options{})
+	for _, sid := range []string{"a\x00b", "\xff\xfe"} {
+		users, err := c.Lookup(t.Context(), sid)
+		if err != nil || len(users) != 0 {
+			t.Errorf("Lookup(%q) = %v, %v; want no users, no error", sid, users, err)
+		}
+	}
+	if got := cnt.n.Load(); got != 0 {
+		t.Errorf("database lookups = %d, want 0", got)
+	}
+}
+
+// TestLogoutInvalidatesBeforeAnswering: the logout resolver empties its own
+// replica's entry itself. With the trigger off, no notification comes, so
+// only that can make the next lookup miss.
+func TestLogoutInvalidatesBeforeAnswering(t *testing.T) {
+	pool := testdb.New(t)
+	u := createUser(t, pool, 1)
+	c, cnt := newCache(t, pool, sessioncache.Options{TTL: time.Hour})
+	if lookupOne(t, c, u.SID) != 1 {
+		t.Fatal("no user")
+	}
+	if _, err := pool.Exec(t.Context(), `ALTER TABLE "user" DISABLE TRIGGER user_session_updated`); err != nil {
+		t.Fatal(err)
+	}
+	r := &graph.Resolver{Queries: db.New(pool), Sessions: c}
+	ok, err := r.Mutation().Logout(auth.WithUser(t.Context(), u))
+	if err != nil || !ok {
+		t.Fatalf("Logout = %v, %v", ok, err)
+	}
+	before := cnt.n.Load()
+	if n := lookupOne(t, c, u.SID); n != 0 {
+		t.Fatalf("old sid resolves to %d users right after logout, want 0", n)
+	}
+	if cnt.n.Load() != before+1 {
+		t.Errorf("the lookup after logout did not go to the database")
+	}
+}
