@@ -194,18 +194,12 @@ func (p *infoParser) object(depth int) (map[string]any, bool) {
 			return nil, false
 		}
 		m[k.(string)] = v
-		p.space()
-		if p.i >= len(p.data) {
+		closed, ok := p.separator('}')
+		if !ok {
 			return nil, false
 		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-		case '}':
-			p.i++
+		if closed {
 			return m, true
-		default:
-			return nil, false
 		}
 	}
 }
@@ -229,20 +223,32 @@ func (p *infoParser) array(depth int) (any, bool) {
 			return nil, false
 		}
 		a = append(a, v)
-		p.space()
-		if p.i >= len(p.data) {
+		closed, ok := p.separator(']')
+		if !ok {
 			return nil, false
 		}
-		switch p.data[p.i] {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
+		if closed {
 			return a, true
-		default:
-			return nil, false
 		}
 	}
+}
+
+// separator reads what follows a member or element: a comma (closed false)
+// or the closing bracket (closed true); anything else is not ok.
+func (p *infoParser) separator(close byte) (closed, ok bool) {
+	p.space()
+	if p.i >= len(p.data) {
+		return false, false
+	}
+	switch p.data[p.i] {
+	case ',':
+		p.i++
+		return false, true
+	case close:
+		p.i++
+		return true, true
+	}
+	return false, false
 }
 
 // string reads a string without escapes, of valid UTF-8, at p.i.
