@@ -65,9 +65,10 @@ func handleUserCreate(m graph.MutationResolver, log *slog.Logger) http.HandlerFu
 			writeError(w, r, log, err)
 			return
 		}
-		// The legacy document rules (types, nulls, unknown and missing fields)
-		// need the raw document, which GraphQL's type system checks on its side.
-		if problems := validate.NewUser(doc); len(problems) > 0 {
+		// The document's shape (types, nulls, unknown and missing fields), as
+		// GraphQL's type system checks it on its side; the resolver checks the
+		// values for both.
+		if problems := validate.NewUserDocument(doc); len(problems) > 0 {
 			writeError(w, r, log, apperr.InvalidFields(problems))
 			return
 		}
@@ -116,7 +117,7 @@ func handleLogin(m graph.MutationResolver, log *slog.Logger) http.HandlerFunc {
 			writeError(w, r, log, err)
 			return
 		}
-		if problems := validate.Login(doc); len(problems) > 0 {
+		if problems := validate.LoginDocument(doc); len(problems) > 0 {
 			writeError(w, r, log, apperr.InvalidFields(problems))
 			return
 		}

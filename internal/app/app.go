@@ -54,6 +54,8 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 		Passwords: passwords,
 		Tokens:    tokens,
 		Limits:    limiter,
+
+		PasswordPolicy: cfg.PasswordPolicy,
 	}
 
 	r := chi.NewRouter()
