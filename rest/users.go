@@ -82,29 +82,13 @@ func handleUserCreate(m graph.MutationResolver, log *slog.Logger) http.HandlerFu
 		}
 		if _, err := m.CreateUser(r.Context(), input); err != nil {
 			if e := apperr.As(err); e.Code == apperr.Duplicate {
-				writeErrorWith(w, r, log, e, duplicateDescription(e, input))
+				writeErrorWith(w, r, log, e, duplicateDescription(input))
 				return
 			}
 			writeError(w, r, log, err)
 			return
 		}
 		writeOK(w, nil)
-	}
-}
-
-// duplicateDescription is legacy's 77 description: the database message as
-// psycopg2 worded it, and the statement's parameters as Python printed them,
-// minus the secrets legacy leaked there (password hash, token, sid).
-func duplicateDescription(e *apperr.Error, in model.CreateUserInput) map[string]string {
-	info := "null"
-	if in.Info != nil {
-		if b, err := marshalPython(in.Info); err == nil {
-			info = string(b)
-		}
-	}
-	return map[string]string{
-		"details": "(psycopg2.errors.UniqueViolation) " + e.Detail + "\n",
-		"params":  "{'username': " + pyRepr(in.Username) + ", 'email': " + pyRepr(in.Email) + ", 'info': " + pyRepr(info) + "}",
 	}
 }
 
