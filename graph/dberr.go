@@ -10,20 +10,20 @@ import (
 )
 
 // dbError maps a database failure to the domain error. This is the only place
-// that reads PostgreSQL error codes. Messages never include bound parameter
-// values (pgconn errors carry none; DETAIL names only the duplicate email, which
-// the client sent itself).
+// that reads PostgreSQL error codes. A duplicate carries no PostgreSQL text
+// (constraint name, DETAIL line) to clients: the cause stays in Err, and REST
+// writes the legacy wording itself.
 func dbError(err error, op string) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {
 		case pgErr.Code == pgerrcode.UniqueViolation:
+			// The only unique constraint of "user" is the email's.
 			return &apperr.Error{
 				Code:    apperr.Duplicate,
 				Message: "email already registered",
-				// legacy contract: the constraint message and its DETAIL line.
-				Detail: pgErr.Message + "\nDETAIL:  " + pgErr.Detail,
-				Err:    err,
+				Fields:  map[string][]string{"email": {"already registered"}},
+				Err:     err,
 			}
 		case pgerrcode.IsDataException(pgErr.Code):
 			// A value the validation rules allow but PostgreSQL cannot store,

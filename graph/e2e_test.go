@@ -536,6 +536,19 @@ func TestCreateUserDuplicate(t *testing.T) {
 					t.Errorf("response contains %q: %s", secret, b)
 				}
 			}
+			// PostgreSQL's wording (constraint name, DETAIL line) is the
+			// legacy REST answer's business, not GraphQL's.
+			if got := r.Errors[0].Message; got != "email already registered" {
+				t.Errorf("message = %q, want %q", got, "email already registered")
+			}
+			if got, want := fieldsOf(t, r), map[string][]string{"email": {"already registered"}}; !reflect.DeepEqual(got, want) {
+				t.Errorf("extensions.fields = %q, want %q", got, want)
+			}
+			for _, pg := range []string{"user_email_key", "DETAIL", "duplicate key", "constraint"} {
+				if bytes.Contains(b, []byte(pg)) {
+					t.Errorf("response repeats PostgreSQL's text %q: %s", pg, b)
+				}
+			}
 		})
 	}
 	var n int

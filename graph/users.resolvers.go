@@ -19,11 +19,7 @@ import (
 
 // CreateUser is the resolver for the createUser field.
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*model.User, error) {
-	doc := map[string]any{"username": input.Username, "email": input.Email, "password": input.Password}
-	if input.Info != nil {
-		doc["info"] = map[string]any(input.Info)
-	}
-	if problems := validate.NewUser(doc); len(problems) > 0 {
+	if problems := validate.NewUser(input.Username, input.Email, input.Password, r.PasswordPolicy); len(problems) > 0 {
 		return nil, apperr.InvalidFields(problems)
 	}
 	if err := r.Limits.Signup(ctx, input.Email); err != nil {
@@ -52,7 +48,7 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 
 // Login is the resolver for the login field.
 func (r *mutationResolver) Login(ctx context.Context, email string, password string) (*model.AuthPayload, error) {
-	if problems := validate.Login(map[string]any{"email": email, "password": password}); len(problems) > 0 {
+	if problems := validate.Login(email, password); len(problems) > 0 {
 		return nil, apperr.InvalidFields(problems)
 	}
 	if err := r.Limits.Login(ctx, email); err != nil {

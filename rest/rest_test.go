@@ -2,9 +2,12 @@ package rest_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"users/internal/apptest"
 )
@@ -77,6 +80,10 @@ func TestCreateUserDecoding(t *testing.T) {
 			"username": "min length is 4", "email": regexEmail, "password": []any{regexPassword, "min length is 8"}}},
 		{"too long", "application/json", `{"username":"` + strings.Repeat("é", 21) + `","email":"a@b.co","password":"` + strings.Repeat("a", 65) + `"}`, 400, 88, map[string]any{
 			"username": "max length is 20", "password": []any{regexPassword, "max length is 64"}}},
+		// Deliberate difference: the shape is checked first (as GraphQL's type
+		// system does), so a document with shape problems gets only those.
+		{"shape problems hide value problems", "application/json", `{"username":12345,"email":"test1@gmail.c","password":"123"}`, 400, 88, map[string]any{
+			"username": "must be of string type"}},
 		{"trailing newline in password", "application/json", `{"username":"newline","email":"newline@gmail.com","password":"abcd1234\n"}`, 400, 88, map[string]any{"password": regexPassword}},
 	}
 	for _, tt := range tests {
@@ -106,6 +113,38 @@ func TestCreateUserDecoding(t *testing.T) {
 			}
 			if got := countUsers(t, srv); got != want {
 				t.Errorf("users stored = %d, want %d", got, want)
+			}
+		})
+	}
+}
+
+// TestDuplicateText checks that the 77 answer's details, which REST writes
+// itself, are what psycopg2 printed for PostgreSQL's own error: the same
+// duplicate inserted directly gives the same message and DETAIL line.
+func TestDuplicateText(t *testing.T) {
+	t.Parallel()
+	srv := apptest.Start(t, apptest.Config())
+	for _, email := range []string{"test1@gmail.com", "First.Last-x_y@mail.sub-domain.example.info", "a@b.co"} {
+		t.Run(email, func(t *testing.T) {
+			doc := `{"username": "dupe", "email": "` + email + `", "password": "test1234"}`
+			if status, _, body := srv.Do(t, http.MethodPost, "/v1/users", jsonHeader, doc); status != 200 {
+				t.Fatalf("first sign-up: %d %s", status, body)
+			}
+			status, _, body := srv.Do(t, http.MethodPost, "/v1/users", jsonHeader, doc)
+			e := decodeEnvelope(t, body)
+			desc, _ := e.Meta.Description.(map[string]any)
+			if status != 500 || e.Meta.Code != 77 || desc == nil {
+				t.Fatalf("second sign-up: %d %s, want 500 with code 77", status, body)
+			}
+
+			_, err := srv.Pool.Exec(t.Context(), `INSERT INTO "user" (username, email, password, sid) VALUES ('dupe', $1, 'x', 'x')`, email)
+			var pgErr *pgconn.PgError
+			if !errors.As(err, &pgErr) {
+				t.Fatalf("insert of a duplicate: %v, want a PostgreSQL error", err)
+			}
+			want := "(psycopg2.errors.UniqueViolation) " + pgErr.Message + "\nDETAIL:  " + pgErr.Detail + "\n"
+			if desc["details"] != want {
+				t.Errorf("details = %q, want %q", desc["details"], want)
 			}
 		})
 	}

@@ -65,9 +65,10 @@ func handleUserCreate(m graph.MutationResolver, log *slog.Logger) http.HandlerFu
 			writeError(w, r, log, err)
 			return
 		}
-		// The legacy document rules (types, nulls, unknown and missing fields)
-		// need the raw document, which GraphQL's type system checks on its side.
-		if problems := validate.NewUser(doc); len(problems) > 0 {
+		// The document's shape (types, nulls, unknown and missing fields), as
+		// GraphQL's type system checks it on its side; the resolver checks the
+		// values for both.
+		if problems := validate.NewUserDocument(doc); len(problems) > 0 {
 			writeError(w, r, log, apperr.InvalidFields(problems))
 			return
 		}
@@ -81,29 +82,13 @@ func handleUserCreate(m graph.MutationResolver, log *slog.Logger) http.HandlerFu
 		}
 		if _, err := m.CreateUser(r.Context(), input); err != nil {
 			if e := apperr.As(err); e.Code == apperr.Duplicate {
-				writeErrorWith(w, r, log, e, duplicateDescription(e, input))
+				writeErrorWith(w, r, log, e, duplicateDescription(input))
 				return
 			}
 			writeError(w, r, log, err)
 			return
 		}
 		writeOK(w, nil)
-	}
-}
-
-// duplicateDescription is legacy's 77 description: the database message as
-// psycopg2 worded it, and the statement's parameters as Python printed them,
-// minus the secrets legacy leaked there (password hash, token, sid).
-func duplicateDescription(e *apperr.Error, in model.CreateUserInput) map[string]string {
-	info := "null"
-	if in.Info != nil {
-		if b, err := marshalPython(in.Info); err == nil {
-			info = string(b)
-		}
-	}
-	return map[string]string{
-		"details": "(psycopg2.errors.UniqueViolation) " + e.Detail + "\n",
-		"params":  "{'username': " + pyRepr(in.Username) + ", 'email': " + pyRepr(in.Email) + ", 'info': " + pyRepr(info) + "}",
 	}
 }
 
@@ -116,7 +101,7 @@ func handleLogin(m graph.MutationResolver, log *slog.Logger) http.HandlerFunc {
 			writeError(w, r, log, err)
 			return
 		}
-		if problems := validate.Login(doc); len(problems) > 0 {
+		if problems := validate.LoginDocument(doc); len(problems) > 0 {
 			writeError(w, r, log, apperr.InvalidFields(problems))
 			return
 		}

@@ -19,7 +19,10 @@ type CreateUserInput struct {
 	Username string `json:"username"`
 	// At most 320 characters, like name@example.com.
 	Email string `json:"email"`
-	// 8 to 64 characters; the legacy pattern [0-9a-zA-Z]\w{3,14} also applies, so at most 15 in practice.
+	// As the server's PASSWORD_POLICY says. legacy (the default): 8 to 64 characters matching
+	// the legacy pattern [0-9a-zA-Z]\w{3,14}, so at most 15 in practice. modern: 12 to 128
+	// characters of any kind (spaces too), not a common password; only the first 72 bytes
+	// count at login (bcrypt).
 	Password string         `json:"password"`
 	Info     map[string]any `json:"info,omitempty"`
 }

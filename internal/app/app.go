@@ -54,6 +54,8 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 		Passwords: passwords,
 		Tokens:    tokens,
 		Limits:    limiter,
+
+		PasswordPolicy: cfg.PasswordPolicy,
 	}
 
 	r := chi.NewRouter()
@@ -87,8 +89,18 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 		return nil, err
 	}
 
-	rest.Routes(r, resolver, log, "postgresql ("+pool.Config().ConnConfig.Host+")")
+	rest.Routes(r, resolver, log, banner(cfg, pool))
 	return r, nil
+}
+
+// banner is the "database" text of the legacy banner at GET /. Legacy named
+// the database host; live says only "postgresql", so the internet does not
+// learn where the database is.
+func banner(cfg config.Config, pool *pgxpool.Pool) string {
+	if cfg.Live() {
+		return "postgresql"
+	}
+	return "postgresql (" + pool.Config().ConnConfig.Host + ")"
 }
 
 // methods answers 405 with an Allow header for any other method, as the

@@ -30,6 +30,9 @@ type Passwords struct {
 	slots    chan struct{}
 	dummy    []byte // a hash of nothing, to spend the same time on an unknown email
 	inFlight atomic.Int64
+	// observe, when set (by tests), hears the cost of every bcrypt
+	// computation as it starts, so tests count work without timing it.
+	observe func(cost int)
 }
 
 // NewPasswords returns a hasher at the given cost (bcrypt.MinCost..MaxCost).
@@ -56,7 +59,7 @@ func (p *Passwords) InFlight() int64 { return p.inFlight.Load() }
 // Hash returns a bcrypt hash of password at the configured cost.
 func (p *Passwords) Hash(ctx context.Context, password string) (string, error) {
 	var hash []byte
-	err := p.run(ctx, func() (err error) {
+	err := p.run(ctx, p.cost, func() (err error) {
 		hash, err = bcrypt.GenerateFromPassword(truncate(password), p.cost)
 		return err
 	})
@@ -69,31 +72,47 @@ func (p *Passwords) Hash(ctx context.Context, password string) (string, error) {
 // Verify reports whether password matches hash ($2a$, $2b$ or $2y$), and whether
 // the hash should be replaced because its cost is below the configured one.
 // A malformed hash is an error, not a mismatch.
+//
+// A wrong password costs at least one comparison at the configured cost,
+// whatever the hash's own cost: against a cheaper hash Verify spends one
+// more, so a fast refusal does not tell which accounts still have old
+// hashes. (A right password against a cheaper hash is paid for by the
+// upgrade the caller then makes.)
 func (p *Passwords) Verify(ctx context.Context, hash, password string) (ok, rehash bool, err error) {
-	err = p.run(ctx, func() error {
+	cost, err := bcrypt.Cost([]byte(hash))
+	if err != nil {
+		return false, false, fmt.Errorf("verify password: %w", err)
+	}
+	err = p.run(ctx, cost, func() error {
 		return bcrypt.CompareHashAndPassword([]byte(hash), truncate(password))
 	})
 	switch {
 	case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
+		if cost < p.cost {
+			if err := p.VerifyNothing(ctx, password); err != nil {
+				return false, false, fmt.Errorf("verify password: %w", err)
+			}
+		}
 		return false, false, nil
 	case err != nil:
 		return false, false, fmt.Errorf("verify password: %w", err)
 	}
-	cost, err := bcrypt.Cost([]byte(hash))
-	return true, err == nil && cost < p.cost, nil
+	return true, cost < p.cost, nil
 }
 
-// VerifyNothing spends the time of one Verify without a user: login calls it for
-// an unknown email, so timing does not tell which emails have accounts.
+// VerifyNothing spends the time of one comparison at the configured cost
+// without a user: login calls it for an unknown email, so timing does not
+// tell which emails have accounts.
 func (p *Passwords) VerifyNothing(ctx context.Context, password string) error {
-	return p.run(ctx, func() error {
+	return p.run(ctx, p.cost, func() error {
 		_ = bcrypt.CompareHashAndPassword(p.dummy, truncate(password))
 		return nil
 	})
 }
 
-// run waits for a free core, unless ctx ends first, and runs f on it.
-func (p *Passwords) run(ctx context.Context, f func() error) error {
+// run waits for a free core, unless ctx ends first, and runs f, a bcrypt
+// computation at cost, on it.
+func (p *Passwords) run(ctx context.Context, cost int, f func() error) error {
 	p.inFlight.Add(1)
 	defer p.inFlight.Add(-1)
 	select {
@@ -102,6 +121,9 @@ func (p *Passwords) run(ctx context.Context, f func() error) error {
 		return ctx.Err()
 	}
 	defer func() { <-p.slots }()
+	if p.observe != nil {
+		p.observe(cost)
+	}
 	return f()
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -243,29 +244,111 @@ func TestPasswordsVerifyNothing(t *testing.T) {
 			}
 		}
 	}
-	// It spends about what a real comparison at the same cost spends.
-	p := newPasswords(t, 6)
-	hash, err := p.Hash(t.Context(), "alicepass1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	verify := timeIt(t, func() { _, _, _ = p.Verify(t.Context(), hash, "wrongpass1") })
-	nothing := timeIt(t, func() { _ = p.VerifyNothing(t.Context(), "wrongpass1") })
-	if nothing < verify/4 {
-		t.Errorf("VerifyNothing took %v, a real Verify %v: an unknown email would answer faster", nothing, verify)
-	}
 }
 
-// timeIt returns the shortest of a few runs of f.
-func timeIt(t *testing.T, f func()) time.Duration {
-	t.Helper()
-	best := time.Duration(1 << 62)
-	for range 3 {
-		start := time.Now()
-		f()
-		best = min(best, time.Since(start))
+// TestPasswordsEqualWork counts the bcrypt work of every outcome of a login
+// (through the cost of each computation, not the clock): a refusal, whether
+// the email is unknown or the password wrong, and whatever the cost of the
+// stored hash, spends at least one comparison at the configured cost, so its
+// speed tells nothing about the account.
+func TestPasswordsEqualWork(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	const configured = 6
+	hashes := map[int]string{}
+	for _, cost := range []int{4, configured, 7} {
+		h, err := bcrypt.GenerateFromPassword([]byte("alicepass1"), cost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hashes[cost] = string(h)
 	}
-	return best
+	var costs []int
+	p := newPasswords(t, configured)
+	p.ObserveCosts(func(cost int) { costs = append(costs, cost) })
+
+	verify := func(cost int, password string) func() error {
+		return func() error { _, _, err := p.Verify(ctx, hashes[cost], password); return err }
+	}
+	tests := []struct {
+		name string
+		call func() error
+		want []int // the cost of each computation, in order
+	}{
+		{"wrong password, hash below the configured cost", verify(4, "wrongpass1"), []int{4, configured}},
+		{"wrong password, hash at the configured cost", verify(configured, "wrongpass1"), []int{configured}},
+		{"wrong password, hash above the configured cost", verify(7, "wrongpass1"), []int{7}},
+		{"unknown email", func() error { return p.VerifyNothing(ctx, "wrongpass1") }, []int{configured}},
+		// A right password against a cheaper hash is cheap here; the caller
+		// then hashes it at the configured cost (rehash), as the next case.
+		{"right password, hash below the configured cost", verify(4, "alicepass1"), []int{4}},
+		{"the upgrade", func() error { _, err := p.Hash(ctx, "alicepass1"); return err }, []int{configured}},
+		{"right password, hash at the configured cost", verify(configured, "alicepass1"), []int{configured}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			costs = nil
+			if err := tt.call(); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(costs, tt.want) {
+				t.Errorf("bcrypt costs = %v, want %v", costs, tt.want)
+			}
+		})
+	}
+
+	t.Run("a malformed hash costs nothing", func(t *testing.T) {
+		costs = nil
+		if _, _, err := p.Verify(ctx, "$2a$99$notahash", "alicepass1"); err == nil {
+			t.Error("Verify of a malformed hash: no error")
+		}
+		if len(costs) != 0 {
+			t.Errorf("bcrypt costs = %v, want none", costs)
+		}
+	})
+}
+
+// BenchmarkVerify shows the time of each login outcome at cost 10 (1 024
+// rounds; 12, the default, takes four times as long): a wrong password
+// against a cost-4 hash takes the time of the configured cost, as against a
+// hash at that cost and for an unknown email.
+func BenchmarkVerify(b *testing.B) {
+	const configured = 10
+	p, err := auth.NewPasswords(configured)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := b.Context()
+	for _, bc := range []struct {
+		name     string
+		hashCost int // 0: unknown email
+		password string
+	}{
+		{"wrong password/hash cost 4", 4, "wrongpass1"},
+		{"wrong password/hash cost 10", configured, "wrongpass1"},
+		{"unknown email", 0, "wrongpass1"},
+		{"right password/hash cost 4", 4, "alicepass1"},
+		{"right password/hash cost 10", configured, "alicepass1"},
+	} {
+		var hash []byte
+		if bc.hashCost > 0 {
+			if hash, err = bcrypt.GenerateFromPassword([]byte("alicepass1"), bc.hashCost); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if hash == nil {
+					err = p.VerifyNothing(ctx, bc.password)
+				} else {
+					_, _, err = p.Verify(ctx, string(hash), bc.password)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 // TestPasswordsContextWhileWaiting takes the only bcrypt slot, then checks

@@ -12,6 +12,8 @@ import (
 
 	"github.com/fernet/fernet-go"
 	"golang.org/x/crypto/bcrypt"
+
+	"users/internal/validate"
 )
 
 // LegacyKey is the Fernet key the legacy app shipped in its repository. It is
@@ -36,6 +38,9 @@ type Config struct {
 	TokenTTL time.Duration // TOKEN_TTL; 0 means tokens never expire
 
 	BcryptCost int // BCRYPT_COST, default 12 as legacy
+	// PasswordPolicy is PASSWORD_POLICY, the rule for new passwords: legacy
+	// (the default, for REST compatibility) or modern.
+	PasswordPolicy validate.PasswordPolicy
 
 	Playground    bool // PLAYGROUND: serve /playground (default on outside live)
 	Introspection bool // INTROSPECTION: schema introspection and field suggestions (default on outside live)
@@ -194,6 +199,13 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.TokenTTL = duration("TOKEN_TTL", 24*time.Hour)
 	c.BcryptCost = num("BCRYPT_COST", 12, bcrypt.MinCost, bcrypt.MaxCost)
+	if v := str("PASSWORD_POLICY", ""); v != "" {
+		policy, err := validate.ParsePasswordPolicy(v)
+		if err != nil {
+			bad("PASSWORD_POLICY", err)
+		}
+		c.PasswordPolicy = policy
+	}
 
 	c.Playground = boolean("PLAYGROUND", !live)
 	c.Introspection = boolean("INTROSPECTION", !live)

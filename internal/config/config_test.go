@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/fernet/fernet-go"
+
+	"users/internal/validate"
 )
 
 // env is a getenv over a map.
@@ -53,6 +55,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"Keys", encodedKeys(c.Keys), []string{LegacyKey}},
 		{"TokenTTL", c.TokenTTL, 24 * time.Hour},
 		{"BcryptCost", c.BcryptCost, 12},
+		{"PasswordPolicy", c.PasswordPolicy, validate.PasswordLegacy},
 		{"Playground", c.Playground, true},
 		{"Introspection", c.Introspection, true},
 		{"MaxBodyBytes", c.MaxBodyBytes, int64(64 << 10)},
@@ -93,7 +96,8 @@ func TestLoadValues(t *testing.T) {
 			if got := encodedKeys(c.Keys); !reflect.DeepEqual(got, []string{fresh}) {
 				t.Errorf("Keys = %v, want [%s]", got, fresh)
 			}
-			if c.DatabaseURL != "postgres://db/users" || c.Port != 5000 || c.BcryptCost != 12 || c.TokenTTL != 24*time.Hour {
+			if c.DatabaseURL != "postgres://db/users" || c.Port != 5000 || c.BcryptCost != 12 || c.TokenTTL != 24*time.Hour ||
+				c.PasswordPolicy != validate.PasswordLegacy {
 				t.Errorf("live = %+v", c)
 			}
 		}},
@@ -157,6 +161,17 @@ func TestLoadValues(t *testing.T) {
 				}
 			}
 		}},
+		{"modern password policy", []string{"PASSWORD_POLICY", "modern"}, func(t *testing.T, c Config) {
+			if c.PasswordPolicy != validate.PasswordModern {
+				t.Errorf("PasswordPolicy = %v, want modern", c.PasswordPolicy)
+			}
+		}},
+		{"legacy password policy by name", []string{"APP_ENV", "live", "DATABASE_URL", "postgres://db/users", "SECRET_KEY", fresh,
+			"PASSWORD_POLICY", " legacy "}, func(t *testing.T, c Config) {
+			if c.PasswordPolicy != validate.PasswordLegacy {
+				t.Errorf("PasswordPolicy = %v, want legacy", c.PasswordPolicy)
+			}
+		}},
 		{"port 0 picks a free port", []string{"PORT", "0"}, func(t *testing.T, c Config) {
 			if c.Port != 0 {
 				t.Errorf("Port = %d", c.Port)
@@ -212,6 +227,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"BCRYPT_COST low", []string{"BCRYPT_COST", "3"}, []string{"BCRYPT_COST"}},
 		{"BCRYPT_COST high", []string{"BCRYPT_COST", "32"}, []string{"BCRYPT_COST"}},
 		{"BCRYPT_COST word", []string{"BCRYPT_COST", "twelve"}, []string{"BCRYPT_COST"}},
+		{"PASSWORD_POLICY unknown", []string{"PASSWORD_POLICY", "strict"}, []string{"PASSWORD_POLICY"}},
+		{"PASSWORD_POLICY upper case", []string{"PASSWORD_POLICY", "Modern"}, []string{"PASSWORD_POLICY"}},
 		{"PLAYGROUND", []string{"PLAYGROUND", "maybe"}, []string{"PLAYGROUND"}},
 		{"INTROSPECTION", []string{"INTROSPECTION", "yes please"}, []string{"INTROSPECTION"}},
 		{"MAX_BODY_BYTES", []string{"MAX_BODY_BYTES", "10"}, []string{"MAX_BODY_BYTES"}},

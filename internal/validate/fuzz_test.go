@@ -8,12 +8,13 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"users/internal/commonpasswords"
 	"users/internal/validate"
 )
 
-// FuzzNewUser checks NewUser on documents with three present string fields:
-// only those fields can have problems, never "required field", and the length
-// messages agree with a code-point count.
+// FuzzNewUser checks NewUser with the legacy policy: only the three fields
+// can have problems, never "required field", and the length messages agree
+// with a code-point count.
 func FuzzNewUser(f *testing.F) {
 	f.Add("test1", "test1@gmail.com", "test1234")
 	f.Add("t", "test1@gmail.c", "123")
@@ -23,8 +24,8 @@ func FuzzNewUser(f *testing.F) {
 	f.Add("abcd", "x@y.abcde", "abcd1234\n")
 	f.Add("\xff\xfe\xfd\xfc", "a@b.co\xff", "abcd123\xff")
 	f.Fuzz(func(t *testing.T, username, email, password string) {
+		got := validate.NewUser(username, email, password, validate.PasswordLegacy)
 		doc := map[string]any{"username": username, "email": email, "password": password}
-		got := validate.NewUser(doc)
 		checkShape(t, doc, got, schemaFields, true)
 		checkString(t, got, "username", username, "", 4, 20)
 		checkString(t, got, "email", email, validate.MsgRegex(validate.EmailPattern), 0, 320)
@@ -33,15 +34,60 @@ func FuzzNewUser(f *testing.F) {
 		if utf8.RuneCountInString(password) > 15 && (len(got["password"]) == 0 || got["password"][0] != validate.MsgRegex(validate.PasswordPattern)) {
 			t.Errorf("password of %d code points: got %q, want the regex message first", utf8.RuneCountInString(password), got["password"])
 		}
-		if login := validate.Login(doc); (email == "") != (login["email"] != nil) || (password == "") != (login["password"] != nil) {
-			t.Errorf("Login(%q) = %q: want a problem exactly for the empty fields", doc, login)
+		if login := validate.Login(email, password); (email == "") != (login["email"] != nil) || (password == "") != (login["password"] != nil) {
+			t.Errorf("Login(%q, %q) = %q: want a problem exactly for the empty fields", email, password, login)
+		}
+		// Every string has the shape the document check wants.
+		if p := validate.NewUserDocument(doc); p != nil {
+			t.Errorf("NewUserDocument(%q) = %q, want nil", doc, p)
 		}
 	})
 }
 
-// FuzzDecodedDocument runs NewUser and Login on whatever encoding/json makes of
-// the input: they never panic, report only the document's keys or schema
-// fields, and never report an empty message list.
+// FuzzPasswordPolicy checks the modern policy on any string: exactly the
+// passwords of 12 to 128 code points that are not on the common list pass;
+// a refused one gets exactly one message, the length one when the length is
+// wrong; case does not matter. The legacy policy on the same input gives at
+// most the regex message and one length message, and never the common one.
+func FuzzPasswordPolicy(f *testing.F) {
+	for _, seed := range []string{
+		"", "password", "password1234", "PassWord1234", "correct horse battery staple",
+		strings.Repeat("ä", 12), strings.Repeat("a", 128), strings.Repeat("a", 129),
+		"\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8\xf7\xf6\xf5\xf4", "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+		"İSTANBUL1234", "ǅungla-ǆungla", "ＰＡＳＳＷＯＲＤ１２３４",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, password string) {
+		n := utf8.RuneCountInString(password)
+		got := validate.PasswordModern.Check(password)
+		var want []string
+		switch {
+		case n < validate.ModernMinLength:
+			want = []string{validate.MsgMinLength(validate.ModernMinLength)}
+		case n > validate.ModernMaxLength:
+			want = []string{validate.MsgMaxLength(validate.ModernMaxLength)}
+		case commonpasswords.Contains(password):
+			want = []string{validate.MsgCommonPassword}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("modern Check(%q) (%d code points) = %q, want %q", password, n, got, want)
+		}
+		if lower := strings.ToLower(password); !slices.Equal(validate.PasswordModern.Check(lower), got) {
+			t.Errorf("modern Check(%q) = %q but Check(%q) = %q: case matters", password, got, lower, validate.PasswordModern.Check(lower))
+		}
+
+		legacy := validate.PasswordLegacy.Check(password)
+		if len(legacy) > 2 || slices.Contains(legacy, validate.MsgCommonPassword) {
+			t.Errorf("legacy Check(%q) = %q", password, legacy)
+		}
+	})
+}
+
+// FuzzDecodedDocument runs NewUserDocument and LoginDocument on whatever
+// encoding/json makes of the input: they never panic, report only the
+// document's keys or schema fields, one message each for a sign-up, and
+// never an empty message list.
 func FuzzDecodedDocument(f *testing.F) {
 	for _, seed := range []string{
 		`{"username": "test1", "email": "test1@gmail.com", "password": "test1234"}`,
@@ -65,8 +111,14 @@ func FuzzDecodedDocument(f *testing.F) {
 			if err := dec.Decode(&doc); err != nil {
 				return
 			}
-			checkShape(t, doc, validate.NewUser(doc), schemaFields, true)
-			checkShape(t, doc, validate.Login(doc), loginFields, false)
+			got := validate.NewUserDocument(doc)
+			checkShape(t, doc, got, schemaFields, true)
+			for field, msgs := range got {
+				if len(msgs) != 1 {
+					t.Errorf("NewUserDocument(%q): %d messages for %q, want one", doc, len(msgs), field)
+				}
+			}
+			checkShape(t, doc, validate.LoginDocument(doc), loginFields, false)
 		}
 	})
 }
