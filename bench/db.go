@@ -11,6 +11,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/crypto/bcrypt"
+
+	"users/internal/pglocal"
 )
 
 // benchPassword is every seeded user's password; it passes the legacy rules.
@@ -18,6 +21,67 @@ const benchPassword = "bench1234"
 
 // email is seeded user n's address (n from 1).
 func email(n int) string { return fmt.Sprintf("user%d@bench.example", n) }
+
+// adminServer returns the PostgreSQL server to create the bench database on:
+// -database-url, else the one the tests use (found on 127.0.0.1:5432, or a
+// throwaway cluster that stop removes).
+func adminServer(ctx context.Context, databaseURL string) (adminURL string, stop func(), err error) {
+	if databaseURL != "" {
+		return databaseURL, func() {}, nil
+	}
+	return pglocal.Ensure(ctx, nil)
+}
+
+// openDatabase creates the bench database on the server at adminURL and opens
+// a pool on it. closeDB closes the pool and drops the database, unless -keep.
+func (b *bench) openDatabase(ctx context.Context, adminURL string) (closeDB func(), err error) {
+	dbURL, name, err := createDatabase(ctx, adminURL)
+	if err != nil {
+		return nil, err
+	}
+	log("created database %s", name)
+	drop := func() {
+		if b.o.keep {
+			log("kept database %s", name)
+			return
+		}
+		if err := dropDatabase(adminURL, name); err != nil {
+			log("drop database %s: %v", name, err)
+		} else {
+			log("dropped database %s", name)
+		}
+	}
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		drop()
+		return nil, err
+	}
+	closeDB = func() { pool.Close(); drop() }
+	if err := pool.QueryRow(ctx, "SHOW server_version").Scan(&b.pgVersion); err != nil {
+		closeDB()
+		return nil, err
+	}
+	b.dbURL, b.pool = dbURL, pool
+	return closeDB, nil
+}
+
+// seedFirst seeds the first 20 users. Their password hash is computed once, at
+// the server's cost, and shared by every seeded user.
+func (b *bench) seedFirst(ctx context.Context) error {
+	log("hashing the seed password at cost %d", b.o.cost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(benchPassword), b.o.cost)
+	if err != nil {
+		return err
+	}
+	b.hash = hash
+	b.seed = newSeeder(b.pool, string(hash))
+	d, err := b.seed.seedTo(ctx, 20)
+	if err != nil {
+		return err
+	}
+	log("seeded 20 users in %v", d.Round(time.Millisecond))
+	return nil
+}
 
 // createDatabase creates bench_<random> on the server at adminURL and returns
 // its URL and name.

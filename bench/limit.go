@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -20,8 +21,8 @@ import (
 // answer. A bare net/http handler on a pgx pool runs the same SELECT of the
 // public user columns and writes the legacy envelope with encoding/json; no
 // token, no router, no middleware, no logging, no GraphQL. It runs as its own
-// process (the bench binary re-executed with -limit-server), like the service,
-// so both pay the same process and scheduling costs.
+// process (the bench binary re-executed as "bench limit-server"), like the
+// service, so both pay the same process and scheduling costs.
 
 // limitUser is a user as the legacy list shows it.
 type limitUser struct {
@@ -45,6 +46,19 @@ type limitEnvelope struct {
 // limitQuery: LIMIT NULL is no limit, so one statement serves the whole list
 // and a page.
 const limitQuery = `SELECT username, email, info, created, modified FROM "user" ORDER BY user_id LIMIT $1`
+
+// limitServerMain is the limit-server subcommand: it serves until SIGTERM.
+func limitServerMain(args []string) {
+	fs := flag.NewFlagSet("limit-server", flag.ExitOnError)
+	addr := fs.String("addr", "127.0.0.1:0", "listen address")
+	dbURL := fs.String("db", "", "database URL")
+	conns := fs.Int("conns", 10, "pool size")
+	_ = fs.Parse(args)
+	if err := runLimitServer(*addr, *dbURL, *conns); err != nil {
+		fmt.Fprintln(os.Stderr, "limit-server:", err)
+		os.Exit(1)
+	}
+}
 
 func runLimitServer(addr, databaseURL string, maxConns int) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -3,4 +3,8 @@
 // Kubernetes manifests under deploy/kubernetes, and the legacy operators'
 // bin/run.sh. It has no code of its own; see deploy_test.go and
 // runsh_test.go, and the README's Deployment section for what they prove.
+//
+// It is a module of its own (users/deploy, with replace users => ../), so
+// that k8s.io/api and its dependencies are not the service's: run it with
+// go -C deploy test ./... (scripts/check.sh does).
 package deploy

@@ -17,6 +17,9 @@ import (
 	"time"
 )
 
+// The two servers under load: the service (built from this checkout, or
+// -server-bin) and the reference limit server (limit.go), each its own process.
+
 // moduleRoot finds the directory of the users module from the working directory up.
 func moduleRoot() (string, error) {
 	dir, err := os.Getwd()
@@ -36,6 +39,22 @@ func moduleRoot() (string, error) {
 	}
 }
 
+// serverBinary returns -server-bin, or builds the service from the module at
+// root into the -out directory.
+func serverBinary(ctx context.Context, root string, o options) (string, error) {
+	if o.serverBin != "" {
+		bin, err := filepath.Abs(o.serverBin)
+		if err != nil {
+			return "", err
+		}
+		log("using the server binary %s", bin)
+		return bin, nil
+	}
+	bin := filepath.Join(o.out, "server")
+	log("building the server into %s", bin)
+	return bin, buildServer(ctx, root, bin)
+}
+
 // buildServer compiles the service as the README says (go build -o ... .).
 func buildServer(ctx context.Context, root, out string) error {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, ".")
@@ -45,6 +64,93 @@ func buildServer(ctx context.Context, root, out string) error {
 		return fmt.Errorf("go build: %w", err)
 	}
 	return nil
+}
+
+// prepareServer picks the service's ports, sets its environment and migrates
+// the bench database once, so every start after it is a start on a migrated
+// database. Rate limits are off: the load comes from one address.
+func (b *bench) prepareServer(ctx context.Context) (err error) {
+	if b.addr, err = freeAddr(); err != nil {
+		return err
+	}
+	if b.pprof, err = freeAddr(); err != nil {
+		return err
+	}
+	b.env = append(baseEnv(),
+		"APP_ENV=local",
+		"DATABASE_URL="+b.dbURL,
+		"PORT="+b.addr[strings.LastIndexByte(b.addr, ':')+1:],
+		"BCRYPT_COST="+strconv.Itoa(b.o.cost),
+		"RATE_LIMIT_LOGIN=0",
+		"RATE_LIMIT_SIGNUP=0",
+		"PPROF_ADDR="+b.pprof,
+		"LOG_FORMAT=json",
+	)
+	b.env = append(b.env, b.o.serverEnv...)
+
+	mig := exec.CommandContext(ctx, b.bin, "migrate")
+	mig.Env = b.env
+	if out, err := mig.CombinedOutput(); err != nil {
+		return fmt.Errorf("server migrate: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// openLogs opens the servers' logs in the -out directory. The access log
+// (stdout) is discarded unless -server-log: the server still formats and
+// writes every line. Errors (stderr) are kept.
+func (b *bench) openLogs() (closeLogs func(), err error) {
+	var files []*os.File
+	closeLogs = func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	if b.o.serverLog {
+		f, err := os.Create(filepath.Join(b.o.out, "server.log"))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+		b.accessLog = f
+	}
+	f, err := os.Create(filepath.Join(b.o.out, "server.stderr"))
+	if err != nil {
+		closeLogs()
+		return nil, err
+	}
+	files = append(files, f)
+	b.errLog = f
+	return closeLogs, nil
+}
+
+// startServers starts the service and the limit server, each ready, and
+// returns the function that stops both.
+func (b *bench) startServers(ctx context.Context) (stopServers func(), err error) {
+	b.ours, _, err = start(ctx, "server", []string{b.bin}, b.env, b.addr, "/readyz", b.accessLog, b.errLog)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			b.ours.stop()
+		}
+	}()
+	limitAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	b.limit, _, err = start(ctx, "limit server",
+		[]string{self, "limit-server", "-addr", limitAddr, "-db", b.dbURL, "-conns", strconv.Itoa(b.o.limitConns)},
+		baseEnv(), limitAddr, "/readyz", b.errLog, b.errLog)
+	if err != nil {
+		return nil, err
+	}
+	return func() { b.limit.stop(); b.ours.stop() }, nil
 }
 
 func freeAddr() (string, error) {
@@ -131,92 +237,3 @@ func (p *proc) stop() {
 }
 
 func (p *proc) pid() int { return p.cmd.Process.Pid }
-
-// memory reads VmRSS and VmHWM (peak RSS) of pid, in bytes.
-func memory(pid int) (rss, hwm int64, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, err
-	}
-	for line := range strings.Lines(string(b)) {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		kb, _ := strconv.ParseInt(f[1], 10, 64)
-		switch f[0] {
-		case "VmRSS:":
-			rss = kb << 10
-		case "VmHWM:":
-			hwm = kb << 10
-		}
-	}
-	return rss, hwm, nil
-}
-
-// clkTck is USER_HZ, the unit of /proc/<pid>/stat times: 100 on Linux.
-const clkTck = 100
-
-// cpuTime is the user+system CPU time pid has used so far.
-func cpuTime(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * time.Second / clkTck
-}
-
-// machineBusy is the CPU time every core of the machine has spent busy
-// (/proc/stat: user, nice, system, irq, softirq, steal).
-func machineBusy() time.Duration {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
-	if len(f) < 9 || f[0] != "cpu" {
-		return 0
-	}
-	var ticks int64
-	for _, i := range []int{1, 2, 3, 6, 7, 8} {
-		n, _ := strconv.ParseInt(f[i], 10, 64)
-		ticks += n
-	}
-	return time.Duration(ticks) * time.Second / clkTck
-}
-
-// cpuSnap is the CPU time used so far by the parties of one run: the server
-// measured, the PostgreSQL backends connected to the bench database, this
-// process (the load generator), and the whole machine.
-type cpuSnap struct{ server, postgres, loadgen, machine time.Duration }
-
-// other is what the rest of the machine used: other people's work, which
-// makes a run noisy.
-func (a cpuSnap) other() time.Duration {
-	return max(0, a.machine-a.server-a.postgres-a.loadgen)
-}
-
-func snapCPU(serverPID int, pgPIDs []int) cpuSnap {
-	s := cpuSnap{server: cpuTime(serverPID), loadgen: cpuTime(os.Getpid()), machine: machineBusy()}
-	for _, pid := range pgPIDs {
-		s.postgres += cpuTime(pid)
-	}
-	return s
-}
-
-func (a cpuSnap) sub(b cpuSnap) cpuSnap {
-	return cpuSnap{server: a.server - b.server, postgres: a.postgres - b.postgres, loadgen: a.loadgen - b.loadgen, machine: a.machine - b.machine}
-}
