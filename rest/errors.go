@@ -72,13 +72,14 @@ func description(e *apperr.Error) any {
 	return nil
 }
 
-// notSupported is the legacy answer to a method or path it has no handler for.
-func notSupported(log *slog.Logger) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, log, &apperr.Error{
-			Code:    apperr.NotSupported,
-			Message: "not supported",
-			Detail:  "method: " + r.Method + ", url: " + r.URL.Path,
-		})
-	}
+// writeNotSupported is the legacy answer to a method or path it has no
+// handler for: code 10, with the method and the decoded path as the client
+// sent it (Falcon's req.path). The status is the legacy router's: 404, or
+// 405 and 400 for the methods router.go says.
+func writeNotSupported(w http.ResponseWriter, r *http.Request, status int) {
+	writeMeta(w, status, meta{
+		Code:        apperr.NotSupported.Legacy(),
+		Message:     legacyErrors[apperr.NotSupported].message,
+		Description: "method: " + r.Method + ", url: " + r.URL.Path,
+	})
 }

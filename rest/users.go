@@ -120,7 +120,7 @@ func handleLogin(m graph.MutationResolver, log *slog.Logger) http.HandlerFunc {
 func handleUserGet(q graph.QueryResolver, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := chi.URLParam(r, "id")
-		u, err := q.User(r.Context(), id)
+		u, err := q.User(r.Context(), legacyUserID(id))
 		switch {
 		case err != nil:
 			writeError(w, r, log, err)
@@ -741,13 +741,12 @@ func appendU(b []byte, r rune) []byte {
 // handleAuthThenNotSupported is legacy's PUT /v1/users: the auth hook ran
 // before the (empty) handler, so it asks for a token first.
 func handleAuthThenNotSupported(log *slog.Logger) http.HandlerFunc {
-	ns := notSupported(log)
 	return func(w http.ResponseWriter, r *http.Request) {
 		if _, err := auth.UserFrom(r.Context()); err != nil {
 			writeError(w, r, log, err)
 			return
 		}
-		ns(w, r)
+		writeNotSupported(w, r, http.StatusNotFound)
 	}
 }
 

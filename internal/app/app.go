@@ -59,7 +59,7 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 	}
 
 	r := chi.NewRouter()
-	r.Use(requestID, accessLog(log, mets.ObserveHTTP), recoverer(log), limitBody(cfg.MaxBodyBytes))
+	r.Use(requestID, accessLog(log, mets.ObserveHTTP), recoverer(log), limitBody(cfg.MaxBodyBytes), rest.RoutePath)
 	r.Use(clientip.Middleware(cfg.TrustedProxies), corsPolicy(cfg.CORSOrigins))
 	// Sessions are cached in memory; a logout anywhere revokes them here at
 	// once through LISTEN/NOTIFY (see internal/sessioncache).
