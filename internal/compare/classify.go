@@ -2,6 +2,7 @@ package compare
 
 import (
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -43,8 +44,10 @@ type rule struct {
 var rules = []rule{
 	{"validation-shape", validationShape},
 	{"token-withheld", tokenWithheld},
+	{"secrets-withheld", secretsWithheld},
 	{"legacy-crash", legacyCrash},
 	{"legacy-empty-200", legacyEmpty200},
+	{"addition", addition},
 }
 
 // classify compares the two answers to ex. departures are departures.json's
@@ -199,9 +202,44 @@ func tokenWithheld(ex exchange.Exchange, legacy, neu answer) bool {
 	return canonical(normalize(stripped)) == canonical(normalize(neu.doc))
 }
 
+// legacySecret is one secret entry of the Python dict the legacy 77 answer
+// prints in description.params: a hash, a token or a sid never holds a quote.
+var legacySecret = regexp.MustCompile(`(, )?'(?:password|token|sid)': '[^']*'`)
+
+// secretsWithheld: legacy's duplicate answer (500/77) printed the whole row
+// it failed to insert in description.params, password hash, token and sid
+// included; this service prints the same without those three.
+func secretsWithheld(_ exchange.Exchange, legacy, neu answer) bool {
+	l, lok := legacy.doc.(map[string]any)
+	if !lok || legacy.status != neu.status || !isEnvelope(neu) {
+		return false
+	}
+	meta, ok := l["meta"].(map[string]any)
+	if !ok || canonical(meta["code"]) != "77" {
+		return false
+	}
+	desc, ok := meta["description"].(map[string]any)
+	if !ok {
+		return false
+	}
+	params, ok := desc["params"].(string)
+	if !ok {
+		return false
+	}
+	params = strings.Replace(legacySecret.ReplaceAllString(params, ""), "{, ", "{", 1)
+	stripped, desc := clone(l), clone(desc)
+	desc["params"] = params
+	meta = clone(meta)
+	meta["description"] = desc
+	stripped["meta"] = meta
+	return canonical(normalize(stripped)) == canonical(normalize(neu.doc))
+}
+
 // legacyCrash: legacy answered with Falcon's own error page ({"title": ...},
-// no envelope: a crash, an unknown path, a method it had no responder for);
-// this service answers a client error in the envelope instead.
+// no envelope: a crash, an unknown path, a method it had no responder for),
+// which no client can rely on; this service answers in the envelope, without
+// a server error (a clear client error, or the answer legacy meant to give,
+// such as a login with a form body).
 func legacyCrash(_ exchange.Exchange, legacy, neu answer) bool {
 	l, ok := legacy.doc.(map[string]any)
 	if !ok || l["meta"] != nil {
@@ -210,7 +248,7 @@ func legacyCrash(_ exchange.Exchange, legacy, neu answer) bool {
 	if _, ok := l["title"].(string); !ok {
 		return false
 	}
-	return isEnvelope(neu) && neu.status >= 400 && neu.status < 500
+	return isEnvelope(neu) && neu.status < 500
 }
 
 // legacyEmpty200: legacy answered 200 with an empty body (a responder that
@@ -222,6 +260,18 @@ func legacyEmpty200(_ exchange.Exchange, legacy, neu answer) bool {
 	}
 	meta := neu.doc.(map[string]any)["meta"].(map[string]any)
 	return canonical(meta["code"]) == "10"
+}
+
+// addition: legacy answered 404/10 Not Supported, and this service serves
+// the request (POST /v1/users/self/login): an addition legacy clients never
+// see unless they use it.
+func addition(_ exchange.Exchange, legacy, neu answer) bool {
+	if legacy.status != 404 || !isEnvelope(legacy) || !isEnvelope(neu) || neu.status >= 500 {
+		return false
+	}
+	lcode := canonical(legacy.doc.(map[string]any)["meta"].(map[string]any)["code"])
+	ncode := canonical(neu.doc.(map[string]any)["meta"].(map[string]any)["code"])
+	return lcode == "10" && ncode != "10"
 }
 
 // isEnvelope reports whether a is the legacy envelope: a meta object with a
