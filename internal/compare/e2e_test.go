@@ -238,6 +238,22 @@ func TestHARAndAccessLog(t *testing.T) {
 	}
 }
 
+// TestStdin reads an access log from standard input ("-").
+func TestStdin(t *testing.T) {
+	t.Parallel()
+	srv := apptest.Start(t, apptest.Config())
+	log := "h - - [d] \"GET / HTTP/1.1\" 200 1\nh - - [d] \"GET /v1/users/1 HTTP/1.1\" 401 1\n"
+	var stdout bytes.Buffer
+	err := compare.Main(t.Context(), []string{"--json", "--legacy", srv.URL, "--new", srv.URL, "-"}, strings.NewReader(log), &stdout, &bytes.Buffer{})
+	var rep report
+	if err != nil || json.Unmarshal(stdout.Bytes(), &rep) != nil {
+		t.Fatalf("compare: %v\n%s", err, stdout.String())
+	}
+	if rep.Summary["requests"] != 2 || rep.Summary["same"] != 2 {
+		t.Errorf("summary %v, want the 2 logged requests the same", rep.Summary)
+	}
+}
+
 // TestTextReport checks the report for people and the progress lines.
 func TestTextReport(t *testing.T) {
 	t.Parallel()
