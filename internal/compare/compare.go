@@ -65,13 +65,14 @@ func Run(ctx context.Context, opts Options, src exchange.Seq) (*Report, error) {
 		case err != nil:
 			return rep, err
 		}
-		if err := ctx.Err(); err != nil {
+		res := compareOne(ctx, client, opts, legacy, neu, ex)
+		if err := ctx.Err(); err != nil { // the request was cut short, not answered
 			return rep, fmt.Errorf("interrupted after %d requests: %w", rep.Summary.Requests, err)
 		}
-		rep.add(compareOne(ctx, client, opts, legacy, neu, ex))
+		rep.add(res)
 		prog.tick(rep)
 	}
-	return rep, ctx.Err()
+	return rep, nil
 }
 
 func compareOne(ctx context.Context, c *http.Client, opts Options, legacy, neu *side, ex exchange.Exchange) Result {

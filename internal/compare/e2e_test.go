@@ -324,6 +324,23 @@ func TestUsage(t *testing.T) {
 	})
 }
 
+// TestInterrupted: a run cut short (SIGINT) reports what it compared and
+// exits 2, without counting the cut request as a failure.
+func TestInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	var stdout bytes.Buffer
+	err := compare.Main(ctx, []string{"--json", "--legacy", "http://127.0.0.1:1", "--new", "http://127.0.0.1:1", golden}, nil, &stdout, &bytes.Buffer{})
+	var ee *compare.ExitError
+	if !errors.As(err, &ee) || ee.Code != 2 || !strings.Contains(err.Error(), "interrupted after 0 requests") {
+		t.Fatalf("error %v, want exit 2, interrupted", err)
+	}
+	var rep report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil || rep.Summary["errors"] != 0 {
+		t.Errorf("report %s (%v), want one with no failed request", stdout.String(), err)
+	}
+}
+
 func equalMaps(a, b map[string]string) bool {
 	if len(a) != len(b) {
 		return false

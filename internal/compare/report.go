@@ -11,9 +11,10 @@ import (
 
 // Limits that keep a report readable on a long log.
 const (
-	maxRoutes     = 50 // rows of the summary table; further routes count as "(other)"
-	maxUnreadable = 20 // unreadable entries listed; the rest are counted
-	maxDiffsShown = 6  // differences shown per request in the text report
+	maxRoutes     = 50   // rows of the summary table; further routes count as "(other)"
+	maxUnreadable = 20   // unreadable entries listed; the rest are counted
+	maxDiffsShown = 6    // differences shown per request in the text report
+	maxResults    = 1000 // results kept; the summary still counts every request
 )
 
 // Report is the outcome of a comparison. Results lists every request that
@@ -25,6 +26,7 @@ type Report struct {
 	Summary    Summary    `json:"summary"`
 	Routes     []RouteRow `json:"routes"`
 	Results    []Result   `json:"results"`
+	LeftOut    int        `json:"results_left_out"` // results beyond the first 1000, counted only
 	Unreadable []string   `json:"unreadable"`
 
 	routes     map[string]*RouteRow
@@ -97,8 +99,12 @@ func (r *Report) add(res Result) {
 	if res.Outcome == Difference || res.Outcome == Failed {
 		r.OK = false
 	}
-	if res.Outcome != Same && res.Outcome != Skipped {
+	switch {
+	case res.Outcome == Same || res.Outcome == Skipped:
+	case len(r.Results) < maxResults:
 		r.Results = append(r.Results, res)
+	default:
+		r.LeftOut++
 	}
 }
 
@@ -139,6 +145,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	r.section(ew, "Real differences", Difference)
 	r.section(ew, "Failed requests", Failed)
 	r.section(ew, "Deliberate departures", Departure)
+	if r.LeftOut > 0 {
+		ew.printf("\n... and %d more differing requests, counted below but not listed\n", r.LeftOut)
+	}
 	if r.Summary.Unreadable > 0 {
 		ew.printf("\nUnreadable input entries (%d):\n", r.Summary.Unreadable)
 		for _, u := range r.Unreadable {
