@@ -4,6 +4,7 @@
 //	server            migrate the database, then serve until SIGTERM/SIGINT
 //	server migrate    apply pending migrations and exit
 //	server genkey     print a fresh SECRET_KEY
+//	server compare    replay requests on the legacy service and this one, report differences
 package main
 
 //go:generate go tool -modfile=tools/go.mod sqlc generate
@@ -30,6 +31,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"users/internal/app"
+	"users/internal/compare"
 	"users/internal/config"
 	"users/internal/migrate"
 	"users/internal/pglocal"
@@ -40,7 +42,12 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
-		os.Exit(1)
+		code := 1
+		var ec interface{ ExitCode() int } // compare tells a difference (1) from a failure to compare (2)
+		if errors.As(err, &ec) {
+			code = ec.ExitCode()
+		}
+		os.Exit(code)
 	}
 }
 
@@ -52,6 +59,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	switch cmd {
 	case "serve", "migrate":
+	case "compare":
+		// A client of two other services: no config, no database. Progress
+		// goes to the process's stderr, which run has no parameter for.
+		return compare.Main(ctx, args[2:], os.Stdin, stdout, os.Stderr)
 	case "genkey":
 		var k fernet.Key
 		if err := k.Generate(); err != nil {
@@ -60,7 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		_, err := fmt.Fprintln(stdout, k.Encode())
 		return err
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate or genkey)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, genkey or compare)", cmd)
 	}
 
 	cfg, err := config.Load(getenv)

@@ -1,32 +1,25 @@
 package rest_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	"users/internal/apptest"
+	"users/internal/exchange"
 	"users/internal/testdb"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
 
-// exchange is one recorded request/response of the legacy app.
-type exchange struct {
-	name    string
-	method  string
-	path    string
-	header  http.Header
-	body    string
-	status  int
+// recorded is one recorded request/response of the legacy app, with the
+// answer's body decoded.
+type recorded struct {
+	exchange.Exchange
 	expBody map[string]any
 }
 
@@ -45,12 +38,12 @@ func TestGoldenContract(t *testing.T) {
 
 	tokens := map[string]string{} // legacy token -> the one our server issued in its place
 	for _, ex := range exchanges {
-		h := ex.header.Clone()
+		h := ex.Header.Clone()
 		if a := h.Get("Authorization"); tokens[a] != "" {
 			h.Set("Authorization", tokens[a])
 		}
-		status, header, body := srv.Do(t, ex.method, ex.path, h, ex.body)
-		t.Run(ex.name, func(t *testing.T) {
+		status, header, body := srv.Do(t, ex.Method, ex.Target, h, ex.Body)
+		t.Run(ex.Name, func(t *testing.T) {
 			if ct := header.Get("Content-Type"); ct != "application/json" {
 				t.Errorf("Content-Type = %q, want application/json", ct)
 			}
@@ -58,8 +51,8 @@ func TestGoldenContract(t *testing.T) {
 			if err := json.Unmarshal(body, &got); err != nil {
 				t.Fatalf("body is not a JSON object: %v\n%s", err, body)
 			}
-			want, wantStatus := ex.expBody, ex.status
-			if d, ok := departures[ex.name]; ok {
+			want, wantStatus := ex.expBody, ex.Recorded.Status
+			if d, ok := departures[ex.Name]; ok {
 				want, wantStatus = map[string]any{"meta": d.Meta}, d.Status
 			}
 			if status != wantStatus {
@@ -70,7 +63,7 @@ func TestGoldenContract(t *testing.T) {
 	}
 }
 
-func compareBody(t *testing.T, ex exchange, want, got map[string]any, tokens map[string]string) {
+func compareBody(t *testing.T, ex recorded, want, got map[string]any, tokens map[string]string) {
 	t.Helper()
 	wantMeta, ok := want["meta"].(map[string]any)
 	if !ok { // GET /: the banner, without envelope
@@ -96,7 +89,7 @@ func compareBody(t *testing.T, ex exchange, want, got map[string]any, tokens map
 	if wantHas != gotHas {
 		t.Fatalf("data present = %v, want %v", gotHas, wantHas)
 	}
-	login := strings.HasPrefix(ex.path, "/v1/users/self/login")
+	login := strings.HasPrefix(ex.Target, "/v1/users/self/login")
 	switch w := wantData.(type) {
 	case nil:
 		if gotData != nil {
@@ -208,168 +201,39 @@ func sortedKeys(m map[string]any) []string {
 	return keys
 }
 
-type departure struct {
-	Status int            `json:"status"`
-	Meta   map[string]any `json:"meta"`
-}
-
-func loadDepartures(t *testing.T) map[string]departure {
+func loadDepartures(t *testing.T) map[string]exchange.Departure {
 	t.Helper()
-	b, err := os.ReadFile("testdata/departures.json")
+	d, err := exchange.ReadDepartures("testdata/departures.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]departure{}
-	for name, msg := range raw {
-		if strings.HasPrefix(name, "_") {
-			continue
-		}
-		var d departure
-		if err := json.Unmarshal(msg, &d); err != nil {
-			t.Fatalf("departures %s: %v", name, err)
-		}
-		out[name] = d
-	}
-	return out
+	return d
 }
 
 // loadGolden reads every recorded exchange, in file-name order (the order they
 // were recorded in, on one database).
-func loadGolden(t *testing.T) []exchange {
+func loadGolden(t *testing.T) []recorded {
 	t.Helper()
-	byName := map[string]string{}
-	for _, dir := range goldenDirs {
-		files, _ := filepath.Glob(filepath.Join(dir, "*.txt"))
-		for _, f := range files {
-			if _, seen := byName[filepath.Base(f)]; !seen {
-				byName[filepath.Base(f)] = f
-			}
+	var dirs []string
+	for _, d := range goldenDirs {
+		if _, err := os.Stat(d); err == nil {
+			dirs = append(dirs, d)
 		}
 	}
-	if len(byName) == 0 {
-		t.Fatal("no golden files found")
-	}
-	names := sortedKeys(anyMap(byName))
-	out := make([]exchange, 0, len(names))
-	for _, name := range names {
-		out = append(out, parseGolden(t, name, byName[name]))
-	}
-	return out
-}
-
-func anyMap(m map[string]string) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-// parseGolden reads "$ curl ...", a blank line, then the raw HTTP response.
-func parseGolden(t *testing.T, name, path string) exchange {
-	t.Helper()
-	b, err := os.ReadFile(path)
+	exs, err := exchange.ReadGolden(dirs...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd, rest, ok := strings.Cut(string(b), "\n")
-	if !ok || !strings.HasPrefix(cmd, "$ curl ") {
-		t.Fatalf("%s: first line is not a curl command", name)
-	}
-	ex := exchange{name: name, method: http.MethodGet, header: http.Header{}}
-	args := shellWords(t, strings.TrimPrefix(cmd, "$ curl "))
-	for i := 0; i < len(args); i++ {
-		switch a := args[i]; a {
-		case "-X":
-			i++
-			ex.method = args[i]
-		case "-H":
-			i++
-			k, v, _ := strings.Cut(args[i], ":")
-			ex.header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
-		case "-d":
-			i++
-			ex.body = args[i]
-			if ex.method == http.MethodGet && !slices.Contains(args, "-X") {
-				ex.method = http.MethodPost
-			}
-			if ex.header.Get("Content-Type") == "" {
-				ex.header.Set("Content-Type", "application/x-www-form-urlencoded")
-			}
-		default:
-			if strings.HasPrefix(a, "http") {
-				i := strings.Index(a[len("http://"):], "/")
-				ex.path = a[len("http://")+i:]
-			}
+	out := make([]recorded, 0, len(exs))
+	for _, ex := range exs {
+		if ex.Recorded == nil {
+			t.Fatalf("%s: no recorded answer", ex.Name)
 		}
-	}
-	sc := bufio.NewScanner(strings.NewReader(strings.TrimLeft(rest, "\n")))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	sc.Scan()
-	fields := strings.Fields(sc.Text())
-	if len(fields) < 2 {
-		t.Fatalf("%s: no status line", name)
-	}
-	ex.status, _ = strconv.Atoi(fields[1])
-	for sc.Scan() && sc.Text() != "" { // headers
-	}
-	var body strings.Builder
-	for sc.Scan() {
-		body.WriteString(sc.Text())
-	}
-	if err := json.Unmarshal([]byte(body.String()), &ex.expBody); err != nil {
-		t.Fatalf("%s: body: %v", name, err)
-	}
-	return ex
-}
-
-// shellWords splits a command line as a POSIX shell would (quotes, escapes).
-func shellWords(t *testing.T, s string) []string {
-	t.Helper()
-	var words []string
-	var cur strings.Builder
-	inWord := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '\'':
-			j := strings.IndexByte(s[i+1:], '\'')
-			if j < 0 {
-				t.Fatalf("unterminated quote in %q", s)
-			}
-			cur.WriteString(s[i+1 : i+1+j])
-			i += j + 1
-			inWord = true
-		case c == '"':
-			i++
-			for ; i < len(s) && s[i] != '"'; i++ {
-				if s[i] == '\\' && i+1 < len(s) {
-					i++
-				}
-				cur.WriteByte(s[i])
-			}
-			inWord = true
-		case c == '\\' && i+1 < len(s):
-			i++
-			cur.WriteByte(s[i])
-			inWord = true
-		case c == ' ' || c == '\t':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteByte(c)
-			inWord = true
+		r := recorded{Exchange: ex}
+		if err := json.Unmarshal(ex.Recorded.Body, &r.expBody); err != nil {
+			t.Fatalf("%s: body: %v", ex.Name, err)
 		}
+		out = append(out, r)
 	}
-	if inWord {
-		words = append(words, cur.String())
-	}
-	return words
+	return out
 }
