@@ -4,6 +4,8 @@
 //	server            migrate the database, then serve until SIGTERM/SIGINT
 //	server migrate    apply pending migrations and exit
 //	server genkey     print a fresh SECRET_KEY
+//	server emailhash EMAIL
+//	                  print the email_hash security events log for EMAIL
 package main
 
 //go:generate go tool -modfile=tools/go.mod sqlc generate
@@ -33,6 +35,7 @@ import (
 	"users/internal/config"
 	"users/internal/migrate"
 	"users/internal/pglocal"
+	"users/internal/secevent"
 )
 
 func main() {
@@ -51,7 +54,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		cmd = args[1]
 	}
 	switch cmd {
-	case "serve", "migrate":
+	case "serve", "migrate", "emailhash":
 	case "genkey":
 		var k fernet.Key
 		if err := k.Generate(); err != nil {
@@ -60,11 +63,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		_, err := fmt.Fprintln(stdout, k.Encode())
 		return err
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate or genkey)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, genkey or emailhash)", cmd)
 	}
 
 	cfg, err := config.Load(getenv)
 	if err != nil {
+		return err
+	}
+	if cmd == "emailhash" {
+		// The key comes from SECRET_KEY, so this runs with the server's environment.
+		if len(args) != 3 {
+			return errors.New("usage: server emailhash EMAIL")
+		}
+		_, err := fmt.Fprintln(stdout, secevent.NewEmailHasher(cfg.Keys[0][:]).Hash(args[2]))
 		return err
 	}
 	log := newLogger(cfg, stdout)

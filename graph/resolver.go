@@ -9,6 +9,7 @@ import (
 
 	"users/db"
 	"users/internal/auth"
+	"users/internal/secevent"
 )
 
 // MaxPageSize caps users(first:). Larger reads page with `after`.
@@ -21,6 +22,8 @@ type Resolver struct {
 	Passwords *auth.Passwords
 	Tokens    *auth.Tokens
 	Limits    Limits
+	// Events records failed logins (nil: none).
+	Events *secevent.Emitter
 	// Sessions, when set, hears of a logout before the answer goes out, so
 	// this replica never serves the old token from memory again; other
 	// replicas hear of it from PostgreSQL (internal/sessioncache).
