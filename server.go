@@ -5,6 +5,8 @@
 //	server migrate    apply pending migrations and exit
 //	server genkey     print a fresh SECRET_KEY
 //	server compare    replay requests on the legacy service and this one, report differences
+//	server emailhash EMAIL
+//	                  print the email_hash security events log for EMAIL
 package main
 
 //go:generate go tool -modfile=tools/go.mod sqlc generate
@@ -35,6 +37,7 @@ import (
 	"users/internal/config"
 	"users/internal/migrate"
 	"users/internal/pglocal"
+	"users/internal/secevent"
 )
 
 func main() {
@@ -58,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		cmd = args[1]
 	}
 	switch cmd {
-	case "serve", "migrate":
+	case "serve", "migrate", "emailhash":
 	case "compare":
 		// A client of two other services: no config, no database. Progress
 		// goes to the process's stderr, which run has no parameter for.
@@ -71,11 +74,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		_, err := fmt.Fprintln(stdout, k.Encode())
 		return err
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, genkey or compare)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, genkey, emailhash or compare)", cmd)
 	}
 
 	cfg, err := config.Load(getenv)
 	if err != nil {
+		return err
+	}
+	if cmd == "emailhash" {
+		// The key comes from SECRET_KEY, so this runs with the server's environment.
+		if len(args) != 3 {
+			return errors.New("usage: server emailhash EMAIL")
+		}
+		_, err := fmt.Fprintln(stdout, secevent.NewEmailHasher(cfg.Keys[0][:]).Hash(args[2]))
 		return err
 	}
 	log := newLogger(cfg, stdout)

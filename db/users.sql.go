@@ -189,7 +189,7 @@ func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]ListUse
 }
 
 const rotateSID = `-- name: RotateSID :execrows
-UPDATE "user" SET sid = $1 WHERE user_id = $2 AND sid = $3
+UPDATE "user" SET sid = $1, token = NULL WHERE user_id = $2 AND sid = $3
 `
 
 type RotateSIDParams struct {
@@ -198,7 +198,8 @@ type RotateSIDParams struct {
 	OldSID string
 }
 
-// RotateSID gives the user a new sid, which revokes every token minted over the old one.
+// RotateSID gives the user a new sid, which revokes every token minted over the old one,
+// and drops the token the legacy app stored, which then authenticates no more.
 func (q *Queries) RotateSID(ctx context.Context, arg RotateSIDParams) (int64, error) {
 	result, err := q.db.Exec(ctx, rotateSID, arg.NewSID, arg.UserID, arg.OldSID)
 	if err != nil {

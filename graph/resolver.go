@@ -9,6 +9,7 @@ import (
 
 	"users/db"
 	"users/internal/auth"
+	"users/internal/secevent"
 	"users/internal/validate"
 )
 
@@ -25,6 +26,8 @@ type Resolver struct {
 	// PasswordPolicy is the rule new passwords must pass (PASSWORD_POLICY);
 	// the zero value is the legacy rule.
 	PasswordPolicy validate.PasswordPolicy
+	// Events records failed logins (nil: none).
+	Events *secevent.Emitter
 	// Sessions, when set, hears of a logout before the answer goes out, so
 	// this replica never serves the old token from memory again; other
 	// replicas hear of it from PostgreSQL (internal/sessioncache).

@@ -12,6 +12,7 @@ import (
 	"users/graph/model"
 	"users/internal/apperr"
 	"users/internal/auth"
+	"users/internal/secevent"
 	"users/internal/validate"
 
 	pgx "github.com/jackc/pgx/v5"
@@ -61,6 +62,7 @@ func (r *mutationResolver) Login(ctx context.Context, email string, password str
 		if err := r.Passwords.VerifyNothing(ctx, password); err != nil {
 			return nil, apperr.Internalf(err, "login")
 		}
+		r.Events.Emit(ctx, secevent.Event{Name: secevent.LoginFailed, Reason: secevent.UnknownEmail, Email: email})
 		return nil, &apperr.Error{Code: apperr.UserNotExists, Message: "user not exists", Detail: "User email: " + email}
 	}
 	if err != nil {
@@ -71,6 +73,7 @@ func (r *mutationResolver) Login(ctx context.Context, email string, password str
 		return nil, apperr.Internalf(err, "login user %d", u.UserID)
 	}
 	if !ok {
+		r.Events.Emit(ctx, secevent.Event{Name: secevent.LoginFailed, Reason: secevent.WrongPassword, Email: email, UserID: u.UserID})
 		return nil, apperr.New(apperr.PasswordNotMatch, "password not match")
 	}
 	if rehash {

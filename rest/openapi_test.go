@@ -54,6 +54,7 @@ type state struct {
 func signupLimit(c *config.Config) { c.SignupLimit = config.Rate{Count: 1, Window: time.Hour} }
 func loginLimit(c *config.Config)  { c.LoginLimit = config.Rate{Count: 1, Window: time.Hour} }
 func smallBody(c *config.Config)   { c.MaxBodyBytes = 1 << 10 }
+func tokenLimit(c *config.Config)  { c.TokenLimit = config.Rate{Count: 1, Window: time.Hour} }
 
 func wantLink(link string) func(*testing.T, http.Header) {
 	return func(t *testing.T, h http.Header) {
@@ -81,22 +82,25 @@ var states = map[string]state{
 	"createUser/500/duplicate":       {req: "created", before: 1},
 	"createUser/500/unknownError":    {req: "created", db: "gone"},
 
-	"listUsers/200/all":          {seed: true, auth: "token", check: wantLink("")},
-	"listUsers/200/page":         {seed: true, auth: "token", check: wantLink(`</v1/users?limit=1&after=1>; rel="next"`)},
-	"listUsers/200/nextPage":     {seed: true, auth: "token", check: wantLink("")},
-	"listUsers/400/badLimit":     {seed: true, auth: "token"},
-	"listUsers/401/noToken":      {},
-	"listUsers/401/badToken":     {auth: "garbage"},
-	"listUsers/500/unknownError": {seed: true, auth: "token", db: "gone"},
+	"listUsers/200/all":             {seed: true, auth: "token", check: wantLink("")},
+	"listUsers/200/page":            {seed: true, auth: "token", check: wantLink(`</v1/users?limit=1&after=1>; rel="next"`)},
+	"listUsers/200/nextPage":        {seed: true, auth: "token", check: wantLink("")},
+	"listUsers/400/badLimit":        {seed: true, auth: "token"},
+	"listUsers/401/noToken":         {},
+	"listUsers/401/badToken":        {auth: "garbage"},
+	"listUsers/429/tooManyRequests": {auth: "garbage", cfg: tokenLimit, before: 1, check: wantRetryAfter},
+	"listUsers/500/unknownError":    {seed: true, auth: "token", db: "gone"},
 
-	"updateUsers/401/noToken":      {},
-	"updateUsers/404/notSupported": {seed: true, auth: "token"},
+	"updateUsers/401/noToken":         {},
+	"updateUsers/404/notSupported":    {seed: true, auth: "token"},
+	"updateUsers/429/tooManyRequests": {auth: "garbage", cfg: tokenLimit, before: 1, check: wantRetryAfter},
 
-	"getUser/200/user":         {seed: true, auth: "token"},
-	"getUser/401/noToken":      {req: "user"},
-	"getUser/401/badToken":     {req: "user", auth: "garbage"},
-	"getUser/404/notFound":     {seed: true, auth: "token"},
-	"getUser/500/unknownError": {req: "user", seed: true, auth: "token", db: "gone"},
+	"getUser/200/user":            {seed: true, auth: "token"},
+	"getUser/401/noToken":         {req: "user"},
+	"getUser/401/badToken":        {req: "user", auth: "garbage"},
+	"getUser/404/notFound":        {seed: true, auth: "token"},
+	"getUser/429/tooManyRequests": {req: "user", auth: "garbage", cfg: tokenLimit, before: 1, check: wantRetryAfter},
+	"getUser/500/unknownError":    {req: "user", seed: true, auth: "token", db: "gone"},
 
 	"optionsRoot/200":  {},
 	"optionsUsers/200": {},

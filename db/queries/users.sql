@@ -33,5 +33,6 @@ SELECT count(*) FROM "user";
 UPDATE "user" SET password = @new_hash WHERE user_id = @user_id AND password = @old_hash;
 
 -- name: RotateSID :execrows
--- RotateSID gives the user a new sid, which revokes every token minted over the old one.
-UPDATE "user" SET sid = @new_sid WHERE user_id = @user_id AND sid = @old_sid;
+-- RotateSID gives the user a new sid, which revokes every token minted over the old one,
+-- and drops the token the legacy app stored, which then authenticates no more.
+UPDATE "user" SET sid = @new_sid, token = NULL WHERE user_id = @user_id AND sid = @old_sid;

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fernet/fernet-go"
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -24,6 +25,7 @@ import (
 	"users/internal/migrate"
 	"users/internal/playground"
 	"users/internal/ratelimit"
+	"users/internal/secevent"
 	"users/internal/sessioncache"
 	"users/rest"
 )
@@ -37,14 +39,22 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 	if err != nil {
 		return nil, err
 	}
-	tokens, err := auth.NewTokens(cfg.Keys, cfg.TokenTTL, time.Now)
+	tokens, err := auth.NewTokens(cfg.Keys, fernet.MustDecodeKeys(config.LegacyKey)[0], cfg.TokenTTL, time.Now)
 	if err != nil {
 		return nil, err
+	}
+	if tokens.LegacyVerifyOnly() {
+		log.Warn("legacy key in SECRET_KEY: verify-only",
+			"accepts", "a token signed with the public legacy key only if it is exactly the token the legacy app stored for its user, and only until that user logs out",
+			"action", "drop the legacy key from SECRET_KEY once legacy clients have logged in again (SECURITY.md, The legacy key)")
 	}
 	mets := metrics.New()
 	mets.WatchPool(pool)
 	mets.WatchBcrypt(passwords.InFlight)
-	limiter, err := ratelimit.FromConfig(ctx, log, cfg, ratelimit.Options{OnReject: mets.RateLimitRejected, OnStoreError: mets.RateLimitStoreError})
+	events := secevent.New(log, secevent.NewEmailHasher(cfg.Keys[0][:]), mets.SecurityEvent)
+	limiter, err := ratelimit.FromConfig(ctx, log, cfg, ratelimit.Options{
+		Events: events, OnReject: mets.RateLimitRejected, OnStoreError: mets.RateLimitStoreError,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -54,19 +64,21 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 		Passwords: passwords,
 		Tokens:    tokens,
 		Limits:    limiter,
+		Events:    events,
 
 		PasswordPolicy: cfg.PasswordPolicy,
 	}
 
 	r := chi.NewRouter()
-	r.Use(requestID, accessLog(log, mets.ObserveHTTP), recoverer(log), limitBody(cfg.MaxBodyBytes), rest.RoutePath)
-	r.Use(clientip.Middleware(cfg.TrustedProxies), corsPolicy(cfg.CORSOrigins))
+	// The client address comes before the access log, which records it.
+	r.Use(requestID, clientip.Middleware(cfg.TrustedProxies), accessLog(log, mets.ObserveHTTP), recoverer(log), limitBody(cfg.MaxBodyBytes), rest.RoutePath)
+	r.Use(corsPolicy(cfg.CORSOrigins))
 	// Sessions are cached in memory; a logout anywhere revokes them here at
 	// once through LISTEN/NOTIFY (see internal/sessioncache).
 	sessions := sessioncache.New(pool.Config().ConnConfig, queries.GetUsersBySID, sessioncache.Options{Logger: log})
 	go sessions.Run(ctx)
 	resolver.Sessions = sessions // a logout here revokes here before it answers
-	r.Use(auth.Middleware(tokens, sessions.Lookup))
+	r.Use(auth.Middleware(tokens, sessions.Lookup, limiter, events))
 
 	gql := graph.NewHandler(resolver, log, graph.HandlerOptions{
 		Introspection: cfg.Introspection,

@@ -11,6 +11,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+
+	"users/internal/clientip"
 )
 
 type requestIDKey struct{}
@@ -84,7 +86,8 @@ func SetOperation(ctx context.Context, name string) {
 }
 
 // accessLog writes one line per request: method, route pattern, status,
-// duration, request id and GraphQL operation. Never headers, bodies or the
+// duration, request id, client address (clientip's, so it must run after
+// clientip.Middleware) and GraphQL operation. Never headers, bodies or the
 // query string, which may hold credentials. Successful probes and scrapes
 // (/healthz, /readyz, /metrics), which come every few seconds, are logged at
 // debug level. observe, when not nil, is told every request, for metrics.
@@ -112,6 +115,7 @@ func accessLog(log *slog.Logger, observe func(method, route string, status int, 
 				attrs := []any{
 					"method", r.Method, "route", route, "status", status,
 					"duration_ms", float64(d.Microseconds()) / 1000, "bytes", ww.BytesWritten(),
+					"client_ip", clientip.From(r.Context()),
 				}
 				if li.operation != "" {
 					attrs = append(attrs, "operation", li.operation)

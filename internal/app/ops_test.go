@@ -151,8 +151,9 @@ func accessLine(t *testing.T, srv *apptest.Server, id string) map[string]any {
 var generatedID = regexp.MustCompile(`^[0-9a-f]{16}$`)
 
 // TestAccessLog checks the one line per request: method, route pattern,
-// status, duration, request id and GraphQL operation name; and the request id
-// taken from X-Request-Id when sane, else generated, and echoed back.
+// status, duration, request id, client address and GraphQL operation name;
+// and the request id taken from X-Request-Id when sane, else generated, and
+// echoed back.
 func TestAccessLog(t *testing.T) {
 	t.Parallel()
 	srv := apptest.Start(t, apptest.Config())
@@ -170,7 +171,8 @@ func TestAccessLog(t *testing.T) {
 			t.Errorf("X-Request-Id = %q, want the supplied %q", got, id)
 		}
 		line := accessLine(t, srv, id)
-		want := map[string]any{"level": "INFO", "method": "POST", "route": "/graphql", "status": 200.0, "operation": "WhoAmI"}
+		// httptest serves on loopback: the client address is 127.0.0.1.
+		want := map[string]any{"level": "INFO", "method": "POST", "route": "/graphql", "status": 200.0, "operation": "WhoAmI", "client_ip": "127.0.0.1"}
 		for k, v := range want {
 			if line[k] != v {
 				t.Errorf("%s = %v, want %v (line %v)", k, line[k], v, line)

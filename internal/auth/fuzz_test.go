@@ -4,12 +4,14 @@ import (
 	"maps"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/fernet/fernet-go"
 
 	"users/internal/auth"
 	"users/internal/config"
+	"users/internal/secevent"
 )
 
 // fuzzTokens were issued with the legacy key, once, by Tokens.Issue: one over a
@@ -25,17 +27,30 @@ var fuzzTokens = map[string]string{
 // exact text of a token that was issued: no truncation, extension, bit flip or
 // other spelling of a real token parses. The seeds are real tokens (fuzzTokens
 // and the legacy app's, over 10-digit sids, which end in "=="), their
-// truncations, bit flips and extensions.
+// truncations, bit flips and extensions. The same holds with the legacy key
+// verify-only (a fresh key first, as in a live takeover), where every
+// accepted token must come back marked Legacy, and every refusal must carry
+// one of the reasons security events know.
 func FuzzParseToken(f *testing.F) {
 	key, err := fernet.DecodeKey(config.LegacyKey)
 	if err != nil {
 		f.Fatal(err)
 	}
 	// ttl 0: no token is refused for its age, so only its text decides.
-	tokens, err := auth.NewTokens([]*fernet.Key{key}, 0, nil)
+	tokens, err := auth.NewTokens([]*fernet.Key{key}, key, 0, nil)
 	if err != nil {
 		f.Fatal(err)
 	}
+	// A constant fresh key: the fuzzing processes must agree on it.
+	fresh, err := fernet.DecodeKey("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+	if err != nil {
+		f.Fatal(err)
+	}
+	takeover, err := auth.NewTokens([]*fernet.Key{fresh, key}, key, time.Hour, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	reasons := map[string]bool{secevent.Malformed: true, secevent.Forged: true, secevent.Expired: true}
 	issued := maps.Clone(fuzzTokens) // token -> sid
 	for _, lt := range loadLegacyTokens(f) {
 		issued[lt.Token] = lt.SID
@@ -64,13 +79,22 @@ func FuzzParseToken(f *testing.F) {
 	f.Add("gAAAAA")
 
 	f.Fuzz(func(t *testing.T, s string) {
-		sid, ok := tokens.Parse(s)
+		sid, ok := parse(tokens, s)
 		want, wasIssued := issued[s]
 		switch {
 		case ok && !wasIssued:
 			t.Fatalf("Parse(%q) = %q, true: accepted text that Issue never produced", s, sid)
 		case wasIssued && (!ok || sid != want):
 			t.Fatalf("Parse(issued %q) = %q, %v; want %q, true", s, sid, ok, want)
+		}
+		tok, reason, ok := takeover.Parse(s)
+		switch {
+		case ok != wasIssued || (ok && (tok.SID != want || !tok.Legacy)):
+			t.Fatalf("verify-only legacy key: Parse(%q) = %+v, %v; want ok %v, sid %q, Legacy", s, tok, ok, wasIssued, want)
+		case !ok && !reasons[reason]:
+			t.Fatalf("Parse(%q) refused with reason %q", s, reason)
+		case ok && reason != "":
+			t.Fatalf("Parse(%q) accepted with reason %q", s, reason)
 		}
 	})
 }

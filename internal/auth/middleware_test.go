@@ -1,17 +1,26 @@
 package auth_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"users/db"
 	"users/internal/apperr"
 	"users/internal/auth"
+	"users/internal/clientip"
+	"users/internal/config"
+	"users/internal/ratelimit"
+	"users/internal/secevent"
 )
 
 func TestMiddleware(t *testing.T) {
@@ -56,7 +65,7 @@ func TestMiddleware(t *testing.T) {
 				got    db.User
 				err    error
 			)
-			h := auth.Middleware(tokens, lookup)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := auth.Middleware(tokens, lookup, nil, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				called = true
 				got, err = auth.UserFrom(r.Context())
 				w.WriteHeader(http.StatusTeapot)
@@ -100,5 +109,182 @@ func TestWithUser(t *testing.T) {
 	}
 	if _, err := auth.UserFrom(context.Background()); apperr.CodeOf(err) != apperr.Unauthenticated {
 		t.Errorf("UserFrom(empty context) error = %v, want %s", err, apperr.Unauthenticated)
+	}
+}
+
+// serve runs one request through the middleware from client ip with the
+// given Authorization header, and returns what UserFrom said.
+func serve(mw func(http.Handler) http.Handler, ip, header string) (db.User, error) {
+	var (
+		u   db.User
+		err error
+	)
+	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err = auth.UserFrom(r.Context())
+	}))
+	req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
+	req = req.WithContext(clientip.With(req.Context(), ip))
+	if header != "" {
+		req.Header.Set("Authorization", header)
+	}
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	return u, err
+}
+
+// eventLog is a real secevent.Emitter writing JSON lines to a buffer and
+// counting by event and reason.
+type eventLog struct {
+	buf    bytes.Buffer
+	counts map[string]int // "event/reason"
+}
+
+func newEventLog() (*eventLog, *secevent.Emitter) {
+	l := &eventLog{counts: map[string]int{}}
+	em := secevent.New(slog.New(slog.NewJSONHandler(&l.buf, nil)), secevent.NewEmailHasher([]byte("test key")),
+		func(event, reason string) { l.counts[event+"/"+reason]++ })
+	return l, em
+}
+
+// events returns the logged security events.
+func (l *eventLog) events(t *testing.T) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for line := range strings.SplitSeq(strings.TrimSpace(l.buf.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if m["msg"] == "security event" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestMiddlewareLegacyToken: with the legacy key verify-only, a token it
+// signed authenticates only as the user's stored legacy token; a freshly
+// forged one over the same sid is refused and logged as legacy_mismatch.
+func TestMiddlewareLegacyToken(t *testing.T) {
+	t.Parallel()
+	legacy, fresh := legacyKey(t), newKey(t)
+	tokens := newTokens(t, time.Hour, fresh, legacy)
+	const sid = "7403160892"
+	stored := mint(t, sid, legacy, time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC))
+	alice := db.User{UserID: 1, Username: "alice", Email: "alice1@gmail.com", SID: sid, Token: &stored}
+	loggedOut := alice
+	loggedOut.Token = nil
+	other := mint(t, "1027360898", legacy, time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC))
+
+	tests := []struct {
+		name   string
+		row    db.User
+		token  string
+		ok     bool
+		reason string
+	}{
+		{"the stored token, years old", alice, stored, true, ""},
+		{"the stored token, Bearer", alice, "Bearer " + stored, true, ""},
+		{"forged now over the same sid", alice, mint(t, sid, legacy, time.Now()), false, secevent.LegacyMismatch},
+		{"forged with the stored token's time", alice, mint(t, sid, legacy, time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC)), false, secevent.LegacyMismatch},
+		{"the stored token, column cleared by logout", loggedOut, stored, false, secevent.LegacyMismatch},
+		{"another user's stored token", alice, other, false, secevent.LegacyMismatch},
+		{"our own key, column empty", loggedOut, issue(t, tokens, sid), true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log, events := newEventLog()
+			lookup := func(context.Context, string) ([]db.User, error) { return []db.User{tt.row}, nil }
+			u, err := serve(auth.Middleware(tokens, lookup, nil, events), "203.0.113.7", tt.token)
+			if tt.ok {
+				if err != nil || u.UserID != tt.row.UserID {
+					t.Fatalf("UserFrom = %+v, %v; want user %d", u, err, tt.row.UserID)
+				}
+				if n := len(log.events(t)); n != 0 {
+					t.Errorf("%d security events for an accepted token", n)
+				}
+				return
+			}
+			if apperr.CodeOf(err) != apperr.Unauthenticated {
+				t.Fatalf("UserFrom error = %v, want %s", err, apperr.Unauthenticated)
+			}
+			evs := log.events(t)
+			if len(evs) != 1 || evs[0]["event"] != secevent.TokenRefused || evs[0]["reason"] != tt.reason ||
+				evs[0]["client_ip"] != "203.0.113.7" || evs[0]["user_id"] != float64(1) {
+				t.Errorf("events = %v, want one token_refused/%s with client_ip and user_id", evs, tt.reason)
+			}
+			if log.counts[secevent.TokenRefused+"/"+tt.reason] != 1 || len(log.counts) != 1 {
+				t.Errorf("counts = %v", log.counts)
+			}
+			if strings.Contains(log.buf.String(), stored[10:50]) {
+				t.Error("the log holds the stored token")
+			}
+		})
+	}
+}
+
+// TestMiddlewareThrottle: refused tokens are counted per client address;
+// past RATE_LIMIT_TOKEN every token from that address is refused with
+// RateLimited without being checked (not even a valid one), while other
+// addresses and valid tokens are not counted.
+func TestMiddlewareThrottle(t *testing.T) {
+	t.Parallel()
+	key := newKey(t)
+	tokens := newTokens(t, time.Hour, key)
+	alice := db.User{UserID: 1, Username: "alice", Email: "alice1@gmail.com", SID: "s-alice"}
+	good := issue(t, tokens, alice.SID)
+	var lookups atomic.Int64
+	lookup := func(_ context.Context, sid string) ([]db.User, error) {
+		lookups.Add(1)
+		if sid == alice.SID {
+			return []db.User{alice}, nil
+		}
+		return nil, nil
+	}
+	log, events := newEventLog()
+	limiter := ratelimit.New(ratelimit.Options{Token: config.Rate{Count: 3, Window: time.Minute}, Events: events})
+	mw := auth.Middleware(tokens, lookup, limiter, events)
+
+	// Valid tokens are not counted.
+	for range 10 {
+		if _, err := serve(mw, "203.0.113.7", good); err != nil {
+			t.Fatalf("valid token: %v", err)
+		}
+	}
+	// Three refused tokens of three kinds, then the address is over.
+	for _, bad := range []string{"garbage", issue(t, newTokens(t, time.Hour, newKey(t)), alice.SID), issue(t, tokens, "no-such-sid")} {
+		if _, err := serve(mw, "203.0.113.7", bad); apperr.CodeOf(err) != apperr.Unauthenticated {
+			t.Fatalf("bad token: %v, want %s", err, apperr.Unauthenticated)
+		}
+	}
+	before := lookups.Load()
+	for _, tok := range []string{good, "garbage", good} {
+		_, err := serve(mw, "203.0.113.7", tok)
+		var e *apperr.Error
+		if !errors.As(err, &e) || e.Code != apperr.RateLimited || e.RetryAfter <= 0 || e.RetryAfter > time.Minute {
+			t.Fatalf("over the limit: %v, want RATE_LIMITED with a Retry-After", err)
+		}
+	}
+	if n := lookups.Load() - before; n != 0 {
+		t.Errorf("%d session lookups while over the limit, want 0 (tokens not checked)", n)
+	}
+	// Another address (and a request without a token) is unaffected.
+	if u, err := serve(mw, "198.51.100.9", good); err != nil || u.UserID != 1 {
+		t.Errorf("another address: %v", err)
+	}
+	if _, err := serve(mw, "203.0.113.7", ""); apperr.CodeOf(err) != apperr.Unauthenticated {
+		t.Errorf("no token: %v, want %s", err, apperr.Unauthenticated)
+	}
+
+	want := map[string]int{
+		"token_refused/malformed": 1, "token_refused/forged": 1, "token_refused/revoked": 1, "rate_limited/token": 3,
+	}
+	if !reflect.DeepEqual(log.counts, want) {
+		t.Errorf("event counts = %v, want %v", log.counts, want)
+	}
+	if n := len(log.events(t)); n != 6 {
+		t.Errorf("%d events logged, want 6 (one per refusal)", n)
 	}
 }

@@ -52,6 +52,9 @@ type Config struct {
 	TrustedProxies int    // TRUSTED_PROXIES: proxies in front that append to X-Forwarded-For
 	CORSOrigins    []string
 
+	TokenLimit       Rate // RATE_LIMIT_TOKEN: refused tokens per client IP
+	RateLimitMaxKeys int  // RATE_LIMIT_MAX_KEYS: counters the in-process store keeps (0: ratelimit.DefaultMaxKeys)
+
 	DBMaxConns  int    // DB_MAX_CONNS: pgx pool size
 	PprofAddr   string // PPROF_ADDR: serve net/http/pprof there (never on the public port)
 	MetricsAddr string // METRICS_ADDR: /metrics on its own listener (host:port) or "off"; unset: public port outside live, nowhere in live
@@ -213,6 +216,8 @@ func Load(getenv func(string) string) (Config, error) {
 	c.MaxBodyBytes = int64(num("MAX_BODY_BYTES", 64<<10, 1<<10, 64<<20))
 	c.LoginLimit = rate("RATE_LIMIT_LOGIN", "10/1m")
 	c.SignupLimit = rate("RATE_LIMIT_SIGNUP", "20/1h")
+	c.TokenLimit = rate("RATE_LIMIT_TOKEN", "30/1m")
+	c.RateLimitMaxKeys = num("RATE_LIMIT_MAX_KEYS", 100_000, 100, 10_000_000)
 	c.RedisURL = str("REDIS_URL", "")
 	c.TrustedProxies = num("TRUSTED_PROXIES", 0, 0, 10)
 	if v := str("CORS_ALLOWED_ORIGINS", ""); v != "" {

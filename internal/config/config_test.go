@@ -61,6 +61,8 @@ func TestLoadDefaults(t *testing.T) {
 		{"MaxBodyBytes", c.MaxBodyBytes, int64(64 << 10)},
 		{"LoginLimit", c.LoginLimit, Rate{Count: 10, Window: time.Minute}},
 		{"SignupLimit", c.SignupLimit, Rate{Count: 20, Window: time.Hour}},
+		{"TokenLimit", c.TokenLimit, Rate{Count: 30, Window: time.Minute}},
+		{"RateLimitMaxKeys", c.RateLimitMaxKeys, 100_000},
 		{"RedisURL", c.RedisURL, ""},
 		{"TrustedProxies", c.TrustedProxies, 0},
 		{"CORSOrigins", len(c.CORSOrigins), 0},
@@ -134,7 +136,8 @@ func TestLoadValues(t *testing.T) {
 		{"values", []string{"PORT", "8080", "TOKEN_TTL", "0", "BCRYPT_COST", "4", "MAX_BODY_BYTES", "1048576",
 			"RATE_LIMIT_LOGIN", "0", "RATE_LIMIT_SIGNUP", "5/m", "REDIS_URL", "redis://r:6379", "TRUSTED_PROXIES", "2",
 			"CORS_ALLOWED_ORIGINS", " https://a.example , https://b.example,", "DB_MAX_CONNS", "50",
-			"PPROF_ADDR", "127.0.0.1:6060", "SHUTDOWN_TIMEOUT", "5s", "DATABASE_URL", " postgres://x/y "}, func(t *testing.T, c Config) {
+			"PPROF_ADDR", "127.0.0.1:6060", "SHUTDOWN_TIMEOUT", "5s", "DATABASE_URL", " postgres://x/y ",
+			"RATE_LIMIT_TOKEN", "100/1h", "RATE_LIMIT_MAX_KEYS", "1000000"}, func(t *testing.T, c Config) {
 			checks := []struct {
 				name      string
 				got, want any
@@ -147,6 +150,8 @@ func TestLoadValues(t *testing.T) {
 				{"LoginLimit", c.LoginLimit, Rate{}},
 				{"LoginLimit.Off", c.LoginLimit.Off(), true},
 				{"SignupLimit", c.SignupLimit, Rate{Count: 5, Window: time.Minute}},
+				{"TokenLimit", c.TokenLimit, Rate{Count: 100, Window: time.Hour}},
+				{"RateLimitMaxKeys", c.RateLimitMaxKeys, 1_000_000},
 				{"RedisURL", c.RedisURL, "redis://r:6379"},
 				{"TrustedProxies", c.TrustedProxies, 2},
 				{"CORSOrigins", c.CORSOrigins, []string{"https://a.example", "https://b.example"}},
@@ -234,6 +239,9 @@ func TestLoadInvalid(t *testing.T) {
 		{"MAX_BODY_BYTES", []string{"MAX_BODY_BYTES", "10"}, []string{"MAX_BODY_BYTES"}},
 		{"RATE_LIMIT_LOGIN", []string{"RATE_LIMIT_LOGIN", "lots"}, []string{"RATE_LIMIT_LOGIN"}},
 		{"RATE_LIMIT_SIGNUP", []string{"RATE_LIMIT_SIGNUP", "10/100ms"}, []string{"RATE_LIMIT_SIGNUP"}},
+		{"RATE_LIMIT_TOKEN", []string{"RATE_LIMIT_TOKEN", "-3/1m"}, []string{"RATE_LIMIT_TOKEN"}},
+		{"RATE_LIMIT_MAX_KEYS too few", []string{"RATE_LIMIT_MAX_KEYS", "10"}, []string{"RATE_LIMIT_MAX_KEYS"}},
+		{"RATE_LIMIT_MAX_KEYS word", []string{"RATE_LIMIT_MAX_KEYS", "many"}, []string{"RATE_LIMIT_MAX_KEYS"}},
 		{"TRUSTED_PROXIES", []string{"TRUSTED_PROXIES", "11"}, []string{"TRUSTED_PROXIES"}},
 		{"CORS wildcard", []string{"CORS_ALLOWED_ORIGINS", "*"}, []string{"CORS_ALLOWED_ORIGINS"}},
 		{"CORS wildcard among origins", []string{"CORS_ALLOWED_ORIGINS", "https://a.example, *"}, []string{"CORS_ALLOWED_ORIGINS"}},

@@ -1,6 +1,6 @@
 // Package metrics holds the service's Prometheus metrics: HTTP requests,
 // GraphQL operations, the pgx pool, bcrypt work in flight, rate-limit
-// rejections, and the Go runtime and process. Each Metrics has its own
+// rejections, security events, and the Go runtime and process. Each Metrics has its own
 // registry (never the global default one), so several servers in one test
 // process do not collide.
 //
@@ -31,6 +31,8 @@ const (
 	MaxOperationNames = 100
 	// maxActions bounds the distinct rate-limit action label values.
 	maxActions = 20
+	// maxSecurityEvents bounds the distinct (event, reason) label pairs.
+	maxSecurityEvents = 50
 
 	// Anonymous is the operation label of an unnamed (or unparseable) operation.
 	Anonymous = "anonymous"
@@ -48,9 +50,11 @@ type Metrics struct {
 	gqlOps       *prometheus.CounterVec
 	rateLimited  *prometheus.CounterVec
 	rateStoreErr *prometheus.CounterVec
+	secEvents    *prometheus.CounterVec
 
 	operations *boundedSet
 	actions    *boundedSet
+	secPairs   *boundedSet
 }
 
 // New returns metrics registered on a fresh registry, with the Go runtime,
@@ -80,11 +84,16 @@ func New() *Metrics {
 			Name: "rate_limit_store_errors_total",
 			Help: "Rate-limit attempts the shared store (Redis) failed to count, so the replica counted them alone, by action.",
 		}, []string{"action"}),
+		secEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "security_events_total",
+			Help: "Security events (failed logins, refused tokens, rate-limit refusals), by event and reason.",
+		}, []string{"event", "reason"}),
 		operations: newBoundedSet(MaxOperationNames),
 		actions:    newBoundedSet(maxActions),
+		secPairs:   newBoundedSet(maxSecurityEvents),
 	}
 	m.reg.MustRegister(
-		m.httpRequests, m.httpDuration, m.gqlOps, m.rateLimited, m.rateStoreErr,
+		m.httpRequests, m.httpDuration, m.gqlOps, m.rateLimited, m.rateStoreErr, m.secEvents,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewBuildInfoCollector(),
@@ -152,6 +161,21 @@ func (m *Metrics) RateLimitStoreError(action string) {
 		return
 	}
 	m.rateStoreErr.WithLabelValues(m.actionLabel(action)).Inc()
+}
+
+// SecurityEvent counts one security event (internal/secevent). Its signature
+// fits secevent.New's count hook. Both values are fixed words of the
+// emitters; past a bound of distinct pairs, or if not printable ASCII, they
+// are counted as "other".
+func (m *Metrics) SecurityEvent(event, reason string) {
+	if m == nil {
+		return
+	}
+	event, reason = truncate(event, MaxOperationNameLen), truncate(reason, MaxOperationNameLen)
+	if event == "" || reason == "" || !isLabelSafe(event) || !isLabelSafe(reason) || m.secPairs.label(event+" "+reason) == Other {
+		event, reason = Other, Other
+	}
+	m.secEvents.WithLabelValues(event, reason).Inc()
 }
 
 func (m *Metrics) actionLabel(action string) string {

@@ -135,12 +135,34 @@ func TestRateLimitRejected(t *testing.T) {
 	mustValue(t, reg, "rate_limit_store_errors_total", map[string]string{"action": "login"}, 1)
 }
 
+func TestSecurityEvent(t *testing.T) {
+	m := metrics.New()
+	var count func(event, reason string) = m.SecurityEvent // fits secevent.New's hook
+	count("login_failed", "wrong_password")
+	count("login_failed", "wrong_password")
+	count("rate_limited", "token")
+	count("", "x")
+	count("token_refused", "bad\xff")
+	reg := m.Registry()
+	mustValue(t, reg, "security_events_total", map[string]string{"event": "login_failed", "reason": "wrong_password"}, 2)
+	mustValue(t, reg, "security_events_total", map[string]string{"event": "rate_limited", "reason": "token"}, 1)
+	mustValue(t, reg, "security_events_total", map[string]string{"event": "other", "reason": "other"}, 2)
+	// Past the bound of distinct pairs, new ones are "other".
+	for i := range 100 {
+		count("e", fmt.Sprint("r", i))
+	}
+	if n, err := testutil.GatherAndCount(reg, "security_events_total"); err != nil || n > 51 {
+		t.Errorf("series = %d (%v), want at most 51 (50 pairs and other)", n, err)
+	}
+}
+
 func TestNilMetricsRecordNothing(t *testing.T) {
 	var m *metrics.Metrics
 	m.ObserveHTTP("GET", "/", 200, time.Second)
 	m.GraphQLOperation("X", true)
 	m.RateLimitRejected("login")
 	m.RateLimitStoreError("login")
+	m.SecurityEvent("login_failed", "unknown_email")
 }
 
 func TestBcryptInFlight(t *testing.T) {

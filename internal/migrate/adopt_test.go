@@ -11,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fernet/fernet-go"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"users/internal/apptest"
+	"users/internal/config"
 	"users/internal/migrate"
 	"users/internal/testdb"
 )
@@ -328,6 +330,39 @@ func checkAppOnLegacy(t *testing.T, pool *pgxpool.Pool) {
 				var out struct{ Me gqlUser }
 				r.Decode(t, &out)
 				checkUser(t, out.Me, u, itoa(i+1))
+			}
+		}
+	})
+
+	// Live takes the database over with a fresh key first and the public
+	// legacy key after it: the tokens the legacy app stored still work under
+	// TOKEN_TTL, and a token forged with the legacy key over a real sid does not.
+	t.Run("legacy tokens after a takeover", func(t *testing.T) {
+		var fresh fernet.Key
+		if err := fresh.Generate(); err != nil {
+			t.Fatal(err)
+		}
+		legacy := fernet.MustDecodeKeys(config.LegacyKey)[0]
+		live := apptest.Config()
+		live.Keys = []*fernet.Key{&fresh, legacy}
+		live.TokenTTL = 24 * time.Hour
+		takeover := apptest.StartOn(t, live, pool)
+		for i, u := range users {
+			r := takeover.GraphQL(t, u.Token, `{ me { id username email info } }`, nil)
+			var out struct{ Me gqlUser }
+			r.Decode(t, &out)
+			checkUser(t, out.Me, u, itoa(i+1))
+
+			var sid string
+			if err := pool.QueryRow(t.Context(), `SELECT sid FROM "user" WHERE email = $1`, u.Email).Scan(&sid); err != nil {
+				t.Fatal(err)
+			}
+			forged, err := fernet.EncryptAndSign([]byte(sid), legacy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := takeover.GraphQL(t, string(forged), `{ me { id } }`, nil); r.Code() != "UNAUTHENTICATED" {
+				t.Errorf("%s: a token forged with the legacy key over the real sid: %s, want UNAUTHENTICATED", u.Username, r.Data)
 			}
 		}
 	})

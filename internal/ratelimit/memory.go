@@ -2,35 +2,47 @@ package ratelimit
 
 import (
 	"context"
+	"math/rand/v2"
 	"sync"
 	"time"
 )
 
-// DefaultMaxKeys bounds the counters a Memory store keeps: about 15 MB at
-// most. Past it, a store that is full of live counters drops one at random for
-// each new key, so an attacker spraying keys cannot grow memory, and each
-// counter of theirs is as likely to go as anyone's.
+// DefaultMaxKeys bounds the counters a Memory store keeps: about 20 MB at
+// most.
 const DefaultMaxKeys = 100_000
 
 // sweepEvery is how often a full store may scan for expired counters; between
-// scans it evicts at random instead, so a store full of live keys never costs
+// scans it evicts without scanning, so a store full of live keys never costs
 // a full scan per request.
 const sweepEvery = time.Second
 
 // Memory is an in-process Store: fixed windows in a map under a mutex, with
 // expired counters removed by a periodic sweep and a bounded number of keys.
 // Each replica counts on its own. The zero value is not usable: use NewMemory.
+//
+// When it is full, a new key evicts, in this order: expired counters (when a
+// sweep is due), else a counter below its limit, chosen at random, else (every
+// counter is at its limit) any counter at random. A counter at its limit is
+// the one refusing attempts, so a flood of new keys (unique emails, say)
+// cannot flush it while any counter below its limit is left to drop: keeping
+// an account throttled takes only its one counter, whereas flushing it would
+// take more counters at their limit than the store holds.
 type Memory struct {
 	mu        sync.Mutex
 	counters  map[string]*counter
+	below     keySet // counters below their limit: evicted first
+	atLimit   keySet // counters at or over their limit: evicted last
 	maxKeys   int
 	now       func() time.Time
 	lastSweep time.Time
 }
 
 type counter struct {
-	n     int64
-	reset time.Time // when the window ends
+	key     string
+	n       int64
+	reset   time.Time // when the window ends
+	atLimit bool      // in Memory.atLimit rather than Memory.below
+	index   int       // position in its keySet
 }
 
 // NewMemory returns an empty in-process store holding at most maxKeys counters
@@ -46,29 +58,60 @@ func NewMemory(maxKeys int, now func() time.Time) *Memory {
 }
 
 // Hit counts one event for key in a fixed window, and returns the count so far
-// in the window and the time until it ends. It never fails.
-func (m *Memory) Hit(_ context.Context, key string, window time.Duration) (int64, time.Duration, error) {
+// in the window and the time until it ends. A counter that reaches limit is
+// kept over those below theirs when the store is full. It never fails.
+func (m *Memory) Hit(_ context.Context, key string, window time.Duration, limit int64) (int64, time.Duration, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
 	c, ok := m.counters[key]
-	if ok && !now.Before(c.reset) {
-		ok = false // expired: start a new window in place
-	}
 	if !ok {
-		if c == nil {
-			m.makeRoom(now)
-			c = &counter{}
-			m.counters[key] = c
-		}
+		m.makeRoom(now)
+		c = &counter{key: key}
+		m.counters[key] = c
+		m.below.add(c)
+	}
+	if !now.Before(c.reset) { // new, or expired: start a new window in place
 		c.n, c.reset = 0, now.Add(window)
+		m.setAtLimit(c, false)
 	}
 	c.n++
+	if limit > 0 && c.n >= limit {
+		m.setAtLimit(c, true)
+	}
 	return c.n, c.reset.Sub(now), nil
 }
 
-// makeRoom frees a slot for a new key when the store is full: expired counters
-// first (at most once per sweepEvery), else one counter at random.
+// Peek returns key's count in the current window and the time until it ends,
+// or 0 when key has no live counter. It creates and changes nothing.
+func (m *Memory) Peek(_ context.Context, key string) (int64, time.Duration, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	c, ok := m.counters[key]
+	if !ok || !now.Before(c.reset) {
+		return 0, 0, nil
+	}
+	return c.n, c.reset.Sub(now), nil
+}
+
+func (m *Memory) setAtLimit(c *counter, at bool) {
+	if c.atLimit == at {
+		return
+	}
+	if at {
+		m.below.remove(c)
+		m.atLimit.add(c)
+	} else {
+		m.atLimit.remove(c)
+		m.below.add(c)
+	}
+	c.atLimit = at
+}
+
+// makeRoom frees a slot for a new key when the store is full: expired
+// counters first (at most once per sweepEvery), else one counter below its
+// limit, else any one.
 func (m *Memory) makeRoom(now time.Time) {
 	if len(m.counters) < m.maxKeys {
 		return
@@ -79,10 +122,20 @@ func (m *Memory) makeRoom(now time.Time) {
 			return
 		}
 	}
-	for k := range m.counters { // map order is random
-		delete(m.counters, k)
+	if m.below.len() > 0 {
+		m.delete(m.below.random())
 		return
 	}
+	m.delete(m.atLimit.random())
+}
+
+func (m *Memory) delete(c *counter) {
+	if c.atLimit {
+		m.atLimit.remove(c)
+	} else {
+		m.below.remove(c)
+	}
+	delete(m.counters, c.key)
 }
 
 // Sweep removes every expired counter.
@@ -94,9 +147,9 @@ func (m *Memory) Sweep() {
 
 func (m *Memory) sweepLocked(now time.Time) {
 	m.lastSweep = now
-	for k, c := range m.counters {
+	for _, c := range m.counters {
 		if !now.Before(c.reset) {
-			delete(m.counters, k)
+			m.delete(c)
 		}
 	}
 }
@@ -121,3 +174,24 @@ func (m *Memory) sweepLoop(ctx context.Context, interval time.Duration) {
 		}
 	}
 }
+
+// keySet is a set of counters with O(1) add, remove and random choice: a
+// slice, each counter knowing its index.
+type keySet struct{ items []*counter }
+
+func (s *keySet) len() int { return len(s.items) }
+
+func (s *keySet) add(c *counter) {
+	c.index = len(s.items)
+	s.items = append(s.items, c)
+}
+
+func (s *keySet) remove(c *counter) {
+	last := s.items[len(s.items)-1]
+	s.items[c.index] = last
+	last.index = c.index
+	s.items[len(s.items)-1] = nil
+	s.items = s.items[:len(s.items)-1]
+}
+
+func (s *keySet) random() *counter { return s.items[rand.IntN(len(s.items))] }

@@ -1,17 +1,26 @@
 // Package ratelimit throttles the actions that password guessing, credential
-// stuffing and sign-up spam go through: logins and sign-ups.
+// stuffing, sign-up spam and token guessing go through: logins, sign-ups and
+// refused tokens.
 //
-// Each attempt is counted twice, once for the client's IP address (from
-// clientip) and once for the target email, in fixed windows; an attempt over
-// either limit fails with apperr.RateLimited and the time until that window
-// ends. Counting per IP stops one client from trying many accounts; counting
-// per email stops many clients (a botnet) from trying one account.
+// A login or sign-up is counted twice, once for the client's IP address (from
+// clientip) and once for the target email, in fixed windows. Counting per IP
+// stops one client from trying many accounts; counting per email stops many
+// clients (a botnet) from trying one account. An attempt first reads both
+// counters: if either is at its limit the attempt is refused and no counter
+// is created or touched, so refused attempts cannot fill the store; otherwise
+// both are counted, and an attempt that takes either past its limit (a
+// concurrent one got there first) is refused too. Refused tokens are counted
+// per client IP only; while an address is at that limit, every token it sends
+// is refused unchecked.
 //
 // Counters live in Redis when REDIS_URL is set, shared by every replica, and
 // in process otherwise. When Redis fails, the limiter fails open to counting
 // in process: each replica then enforces the limits on its own (so a client
 // gets at most the limit times the number of replicas), and nobody is locked
 // out by an outage.
+//
+// Each refusal is one security event (secevent.RateLimited, the action as
+// reason, the email hashed).
 package ratelimit
 
 import (
@@ -29,12 +38,14 @@ import (
 	"users/internal/apperr"
 	"users/internal/clientip"
 	"users/internal/config"
+	"users/internal/secevent"
 )
 
-// The actions, as OnReject and OnStoreError name them.
+// The actions, as OnReject, OnStoreError and security events name them.
 const (
 	ActionLogin  = "login"
 	ActionSignup = "signup"
+	ActionToken  = "token"
 )
 
 // breakerPause is how long the limiter leaves a failing store alone before it
@@ -46,24 +57,31 @@ const breakerPause = 5 * time.Second
 type Store interface {
 	// Hit counts one event for key and returns the number of events in the
 	// current window (this one included) and the time until the window ends.
-	// A key's window starts at its first event.
-	Hit(ctx context.Context, key string, window time.Duration) (count int64, resetIn time.Duration, err error)
+	// A key's window starts at its first event. limit is what the key's
+	// action allows: a store that must drop counters keeps the ones at it.
+	Hit(ctx context.Context, key string, window time.Duration, limit int64) (count int64, resetIn time.Duration, err error)
+	// Peek returns the number of events for key in the current window and
+	// the time until it ends (0 when there is none), creating and changing
+	// nothing.
+	Peek(ctx context.Context, key string) (count int64, resetIn time.Duration, err error)
 }
 
 // Options configures a Limiter.
 type Options struct {
 	Login  config.Rate // per client IP and per email; Count 0 turns it off
 	Signup config.Rate // per client IP and per email; Count 0 turns it off
+	Token  config.Rate // refused tokens per client IP; Count 0 turns it off
 
 	// Store keeps the counters; nil means an in-process Memory store.
 	Store Store
 	// Fallback counts while Store fails; nil means an in-process Memory store.
 	Fallback Store
 
-	Logger *slog.Logger // nil: discard
+	Logger *slog.Logger      // nil: discard
+	Events *secevent.Emitter // nil: no security events
 
-	// OnReject, if set, is told each refused attempt (ActionLogin or
-	// ActionSignup), for metrics.
+	// OnReject, if set, is told each refused attempt (ActionLogin,
+	// ActionSignup or ActionToken), for metrics.
 	OnReject func(action string)
 	// OnStoreError, if set, is told each attempt that Store failed to count
 	// (and the fallback counted instead), for metrics and alerts.
@@ -73,7 +91,8 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Limiter implements graph.Limits. It is safe for concurrent use.
+// Limiter implements graph.Limits and auth.Throttle. It is safe for
+// concurrent use.
 type Limiter struct {
 	o Options
 
@@ -99,15 +118,16 @@ func New(o Options) *Limiter {
 	return &Limiter{o: o}
 }
 
-// FromConfig returns the limiter the configuration asks for: RATE_LIMIT_LOGIN
-// and RATE_LIMIT_SIGNUP, counted in Redis when REDIS_URL is set and in process
-// otherwise. o supplies the hooks (its Login, Signup and Store are replaced).
+// FromConfig returns the limiter the configuration asks for: RATE_LIMIT_LOGIN,
+// RATE_LIMIT_SIGNUP and RATE_LIMIT_TOKEN, counted in Redis when REDIS_URL is
+// set and in process (at most RATE_LIMIT_MAX_KEYS counters) otherwise. o
+// supplies the hooks and events (its rates and stores are replaced).
 // Background work (sweeping expired counters, the Redis connection) ends with
 // ctx. It fails only on a malformed REDIS_URL; an unreachable Redis is logged
 // and the limiter counts in process until it answers.
 func FromConfig(ctx context.Context, log *slog.Logger, cfg config.Config, o Options) (*Limiter, error) {
-	o.Login, o.Signup, o.Logger = cfg.LoginLimit, cfg.SignupLimit, log
-	fallback := NewMemory(0, o.Now)
+	o.Login, o.Signup, o.Token, o.Logger = cfg.LoginLimit, cfg.SignupLimit, cfg.TokenLimit, log
+	fallback := NewMemory(cfg.RateLimitMaxKeys, o.Now)
 	go fallback.sweepLoop(ctx, time.Minute)
 	o.Fallback = fallback
 	if cfg.RedisURL == "" {
@@ -132,45 +152,96 @@ func FromConfig(ctx context.Context, log *slog.Logger, cfg config.Config, o Opti
 }
 
 // Login counts one login attempt for the request's client IP and for email.
-// It fails with apperr.RateLimited when either is over RATE_LIMIT_LOGIN.
+// It fails with apperr.RateLimited when either is at RATE_LIMIT_LOGIN.
 func (l *Limiter) Login(ctx context.Context, email string) error {
 	return l.attempt(ctx, ActionLogin, l.o.Login, email)
 }
 
 // Signup counts one sign-up attempt for the request's client IP and for email.
-// It fails with apperr.RateLimited when either is over RATE_LIMIT_SIGNUP.
+// It fails with apperr.RateLimited when either is at RATE_LIMIT_SIGNUP.
 func (l *Limiter) Signup(ctx context.Context, email string) error {
 	return l.attempt(ctx, ActionSignup, l.o.Signup, email)
+}
+
+// TokenAllowed fails with apperr.RateLimited while the request's client IP
+// has had RATE_LIMIT_TOKEN refused tokens in the current window. It counts
+// nothing: only TokenRefused does.
+func (l *Limiter) TokenAllowed(ctx context.Context) error {
+	rate := l.o.Token
+	if rate.Off() {
+		return nil
+	}
+	n, resetIn, fellBack := l.peek(ctx, tokenKey(ctx))
+	l.storeError(ActionToken, fellBack)
+	if n < int64(rate.Count) {
+		return nil
+	}
+	return l.refuse(ctx, ActionToken, rate, resetIn, "", "ip")
+}
+
+// TokenRefused counts one refused token for the request's client IP.
+func (l *Limiter) TokenRefused(ctx context.Context) {
+	rate := l.o.Token
+	if rate.Off() {
+		return
+	}
+	_, _, fellBack := l.hit(ctx, tokenKey(ctx), rate.Window, int64(rate.Count))
+	l.storeError(ActionToken, fellBack)
+}
+
+func tokenKey(ctx context.Context) string {
+	return ActionToken + ":ip:" + hashKey(ipKey(clientip.From(ctx)))
 }
 
 func (l *Limiter) attempt(ctx context.Context, action string, rate config.Rate, email string) error {
 	if rate.Off() {
 		return nil
 	}
-	var retry time.Duration
-	over, fellBack := false, false
-	// Both counters count every attempt, so a client cannot spare one by
-	// tripping the other.
-	for _, key := range []string{
-		action + ":ip:" + hashKey(ipKey(clientip.From(ctx))),
-		action + ":email:" + hashKey(NormalizeEmail(email)),
-	} {
-		n, resetIn, fb := l.hit(ctx, key, rate.Window)
+	limit := int64(rate.Count)
+	keys := [2]struct{ name, key string }{
+		{"ip", action + ":ip:" + hashKey(ipKey(clientip.From(ctx)))},
+		{"email", action + ":email:" + hashKey(secevent.NormalizeEmail(email))},
+	}
+	var (
+		over     []string
+		retry    time.Duration
+		fellBack bool
+	)
+	// Read first: an attempt refused by either counter touches neither, so
+	// refused attempts neither create counters (which could crowd out the
+	// ones doing the refusing) nor spend the other counter.
+	for _, k := range keys {
+		n, resetIn, fb := l.peek(ctx, k.key)
 		fellBack = fellBack || fb
-		if n > int64(rate.Count) {
-			over = true
+		if n >= limit {
+			over = append(over, k.name)
 			retry = max(retry, resetIn)
 		}
 	}
-	if fellBack && l.o.OnStoreError != nil {
-		l.o.OnStoreError(action)
+	if len(over) == 0 {
+		for _, k := range keys {
+			n, resetIn, fb := l.hit(ctx, k.key, rate.Window, limit)
+			fellBack = fellBack || fb
+			if n > limit { // concurrent attempts got there first
+				over = append(over, k.name)
+				retry = max(retry, resetIn)
+			}
+		}
 	}
-	if !over {
+	l.storeError(action, fellBack)
+	if len(over) == 0 {
 		return nil
 	}
+	return l.refuse(ctx, action, rate, retry, email, strings.Join(over, ","))
+}
+
+// refuse reports a refused attempt (metrics hook, security event) and returns
+// its error, to try again after retry (the window if retry is unknown).
+func (l *Limiter) refuse(ctx context.Context, action string, rate config.Rate, retry time.Duration, email, over string) error {
 	if l.o.OnReject != nil {
 		l.o.OnReject(action)
 	}
+	l.o.Events.Emit(ctx, secevent.Event{Name: secevent.RateLimited, Reason: action, Email: email, Over: over})
 	if retry <= 0 || retry > rate.Window {
 		retry = rate.Window
 	}
@@ -186,17 +257,33 @@ func (l *Limiter) attempt(ctx context.Context, action string, rate config.Rate, 
 	}
 }
 
+func (l *Limiter) storeError(action string, fellBack bool) {
+	if fellBack && l.o.OnStoreError != nil {
+		l.o.OnStoreError(action)
+	}
+}
+
 // hit counts in the store, or in the fallback (fellBack) while the store fails.
-func (l *Limiter) hit(ctx context.Context, key string, window time.Duration) (n int64, resetIn time.Duration, fellBack bool) {
+func (l *Limiter) hit(ctx context.Context, key string, window time.Duration, limit int64) (n int64, resetIn time.Duration, fellBack bool) {
+	return l.use(ctx, func(s Store) (int64, time.Duration, error) { return s.Hit(ctx, key, window, limit) })
+}
+
+// peek reads from the store, or from the fallback (fellBack) while the store
+// fails.
+func (l *Limiter) peek(ctx context.Context, key string) (n int64, resetIn time.Duration, fellBack bool) {
+	return l.use(ctx, func(s Store) (int64, time.Duration, error) { return s.Peek(ctx, key) })
+}
+
+func (l *Limiter) use(ctx context.Context, op func(Store) (int64, time.Duration, error)) (n int64, resetIn time.Duration, fellBack bool) {
 	if l.storeUp() {
-		n, resetIn, err := l.o.Store.Hit(ctx, key, window)
+		n, resetIn, err := op(l.o.Store)
 		if err == nil {
 			l.recovered(ctx)
 			return n, resetIn, false
 		}
 		l.failed(ctx, err)
 	}
-	n, resetIn, err := l.o.Fallback.Hit(ctx, key, window)
+	n, resetIn, err := op(l.o.Fallback)
 	if err != nil {
 		// Only a custom fallback can fail: let the attempt through.
 		return 0, 0, true
@@ -231,12 +318,6 @@ func (l *Limiter) recovered(ctx context.Context) {
 	if wasDown {
 		l.o.Logger.InfoContext(ctx, "rate limit: store answers again")
 	}
-}
-
-// NormalizeEmail is the form an email is counted under: trimmed and
-// lower-cased, so "Bob@X.com " and "bob@x.com" share one counter.
-func NormalizeEmail(email string) string {
-	return strings.ToLower(strings.TrimSpace(email))
 }
 
 // ipKey is the form a client address is counted under. An IPv6 client

@@ -33,6 +33,16 @@ end
 return {n, ttl}
 `)
 
+// peekScript reads a counter and the milliseconds left in its window without
+// changing anything: {0, 0} when there is none.
+var peekScript = redis.NewScript(`
+local n = redis.call('GET', KEYS[1])
+if not n then
+  return {0, 0}
+end
+return {tonumber(n), redis.call('PTTL', KEYS[1])}
+`)
+
 // Redis is a Store in Redis, shared by every replica that uses the same Redis
 // and prefix. Each key lives exactly one window (its TTL), so Redis holds
 // nothing for longer than the longest window.
@@ -81,16 +91,29 @@ func NewRedisClient(url string) (*redis.Client, error) {
 }
 
 // Hit counts one event for key in a fixed window, and returns the count so far
-// in the window and the time until it ends. It fails when Redis does not
+// in the window and the time until it ends. Redis drops keys only when their
+// window ends, so limit does not matter here. It fails when Redis does not
 // answer in time.
-func (s *Redis) Hit(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), redisTimeout)
-	defer cancel()
+func (s *Redis) Hit(ctx context.Context, key string, window time.Duration, _ int64) (int64, time.Duration, error) {
 	ms := window.Milliseconds()
 	if ms < 1 {
 		ms = 1
 	}
-	vals, err := hitScript.Run(ctx, s.client, []string{s.prefix + key}, ms).Int64Slice()
+	return s.run(ctx, hitScript, key, ms)
+}
+
+// Peek returns key's count in the current window and the time until it ends
+// (0 when there is no counter), changing nothing. It fails when Redis does
+// not answer in time.
+func (s *Redis) Peek(ctx context.Context, key string) (int64, time.Duration, error) {
+	return s.run(ctx, peekScript, key)
+}
+
+// run runs a script returning {count, milliseconds left} on one key.
+func (s *Redis) run(ctx context.Context, script *redis.Script, key string, args ...any) (int64, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), redisTimeout)
+	defer cancel()
+	vals, err := script.Run(ctx, s.client, []string{s.prefix + key}, args...).Int64Slice()
 	if err != nil {
 		return 0, 0, fmt.Errorf("redis rate limit: %w", err)
 	}

@@ -2,12 +2,19 @@ package security_test
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/fernet/fernet-go"
 
 	"users/internal/apptest"
+	"users/internal/config"
+	"users/internal/secevent"
 )
 
 // TestNoSecretsInLogs: whatever a request carries and however it fails, the
@@ -108,7 +115,15 @@ func TestNoSecretsInLogs(t *testing.T) {
 		"Failing row DETAIL":        "Failing row",
 		"the Authorization header":  "Authorization",
 	})
-	assertNoSecrets(t, "the log", logLines(srv), secrets)
+	// Emails are personal data: security events carry their keyed hash.
+	logSecrets := maps.Clone(secrets)
+	for _, email := range []string{"rest@example.com", "gql@example.com", "nobody@example.com", "forced1@example.com"} {
+		logSecrets["the email "+email] = email
+	}
+	assertNoSecrets(t, "the log", logLines(srv), logSecrets)
+	if n := strings.Count(logs, `"msg":"security event"`); n < 5 {
+		t.Errorf("%d security events for the failed logins and bad tokens above, want at least 5", n)
+	}
 	// Responses: no hash, key or password anywhere, and no database text in a 500.
 	delete(secrets, "a token")
 	delete(secrets, "another token") // each login answer holds its own token
@@ -119,4 +134,186 @@ func TestNoSecretsInLogs(t *testing.T) {
 			t.Errorf("a response shows a database error: %.300s", b)
 		}
 	}
+}
+
+// secEvent is a security event as logged.
+type secEvent struct {
+	Event     string `json:"event"`
+	Reason    string `json:"reason"`
+	ClientIP  string `json:"client_ip"`
+	EmailHash string `json:"email_hash"`
+	RequestID string `json:"request_id"`
+	Line      string `json:"-"`
+}
+
+// secEvents returns the security events in the server's log, in order.
+func secEvents(t *testing.T, srv *apptest.Server) []secEvent {
+	t.Helper()
+	var out []secEvent
+	for _, line := range logLines(srv) {
+		if !strings.Contains(line, `"msg":"security event"`) {
+			continue
+		}
+		var e secEvent
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		e.Line = line
+		out = append(out, e)
+	}
+	return out
+}
+
+// eventTotals returns security_events_total by "event/reason", and their sum.
+func eventTotals(t *testing.T, srv *apptest.Server) (map[string]int, int) {
+	t.Helper()
+	by, sum := map[string]int{}, 0
+	for line := range strings.SplitSeq(scrape(t, srv), "\n") {
+		rest, ok := strings.CutPrefix(line, `security_events_total{event="`)
+		if !ok {
+			continue
+		}
+		event, rest, _ := strings.Cut(rest, `",reason="`)
+		reason, value, _ := strings.Cut(rest, `"} `)
+		n, err := strconv.Atoi(value)
+		if err != nil {
+			t.Fatalf("metric line %q", line)
+		}
+		by[event+"/"+reason] = n
+		sum += n
+	}
+	return by, sum
+}
+
+// TestSecurityEvents: every refused attempt (failed logins, refused tokens,
+// rate-limit refusals) leaves exactly one security event, with its client
+// address, request id and, for logins and sign-ups, the email's keyed hash,
+// and one increment of security_events_total; the access log line of that
+// request carries the same client address. No event holds a raw email or
+// token.
+func TestSecurityEvents(t *testing.T) {
+	t.Parallel()
+	cfg, fresh := takeover(t)
+	cfg.TrustedProxies = 1
+	cfg.LoginLimit = config.Rate{Count: 2, Window: time.Minute}
+	cfg.SignupLimit = config.Rate{Count: 1, Window: time.Hour}
+	cfg.TokenLimit = config.Rate{Count: 2, Window: time.Minute}
+	legacy := fernet.MustDecodeKeys(config.LegacyKey)[0]
+	srv := apptest.Start(t, cfg)
+	hasher := secevent.NewEmailHasher(fresh[:])
+	signUp := func(ip, username, email string) gqlResult {
+		return doGQL(t, srv, nil, from(ip), signupMutation, map[string]any{"in": map[string]any{"username": username, "email": email, "password": "test1234"}})
+	}
+	if r := signUp(randomIP(), "bob.smith", "bob.smith@mail.co"); len(r.Errors) > 0 {
+		t.Fatalf("sign-up: %s", r.Body)
+	}
+	if r := signUp(randomIP(), "alice", "alice1@gmail.com"); len(r.Errors) > 0 {
+		t.Fatalf("sign-up: %s", r.Body)
+	}
+	stored := mint(t, legacy, "7403160892", time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC))
+	makeLegacy(t, srv, "alice1@gmail.com", "7403160892", &stored)
+	good := srv.Login(t, "bob.smith@mail.co", "test1234")
+	gqlLogin := func(ip, email, password string) {
+		doGQL(t, srv, nil, from(ip), loginMutation, map[string]any{"e": email, "p": password})
+	}
+	restToken := func(ip, token string) {
+		doREST(t, srv, nil, http.MethodGet, "/v1/users", from(ip, "Authorization", token), "")
+	}
+	gqlToken := func(ip, token string) {
+		doGQL(t, srv, nil, from(ip, "Authorization", "Bearer "+token), `{ me { id } }`, nil)
+	}
+
+	tests := []struct {
+		name          string
+		setup         func(ip string) // not measured
+		do            func(ip string)
+		event, reason string
+		email         string // whose hash the event carries; "" for none
+	}{
+		{name: "login, unknown email", do: func(ip string) { gqlLogin(ip, "Nobody@Example.com", "wrong1234") },
+			event: "login_failed", reason: "unknown_email", email: "nobody@example.com"},
+		{name: "login, wrong password, REST", do: func(ip string) {
+			doREST(t, srv, nil, http.MethodGet, restLoginQuery("bob.smith@mail.co", "wrong1234"), from(ip), "")
+		}, event: "login_failed", reason: "wrong_password", email: "bob.smith@mail.co"},
+		{name: "login, address over its limit",
+			setup: func(ip string) {
+				gqlLogin(ip, "x1@example.com", "wrong1234")
+				gqlLogin(ip, "x2@example.com", "wrong1234")
+			},
+			do:    func(ip string) { gqlLogin(ip, "x3@example.com", "wrong1234") },
+			event: "rate_limited", reason: "login", email: "x3@example.com"},
+		{name: "login, email over its limit",
+			setup: func(string) {
+				gqlLogin(randomIP(), "bob.smith@mail.co", "wrong1234")
+				gqlLogin(randomIP(), "bob.smith@mail.co", "wrong1234")
+			},
+			do:    func(ip string) { gqlLogin(ip, "bob.smith@mail.co", "test1234") },
+			event: "rate_limited", reason: "login", email: "bob.smith@mail.co"},
+		{name: "sign-up over the limit",
+			setup: func(ip string) { signUp(ip, "spam1", "spam1@example.com") },
+			do: func(ip string) {
+				doREST(t, srv, nil, http.MethodPost, "/v1/users", from(ip, "Content-Type", "application/json"),
+					`{"username": "spam2", "email": "spam2@example.com", "password": "test1234"}`)
+			}, event: "rate_limited", reason: "signup", email: "spam2@example.com"},
+		{name: "token, malformed", do: func(ip string) { restToken(ip, "garbage") }, event: "token_refused", reason: "malformed"},
+		{name: "token, forged", do: func(ip string) {
+			var k fernet.Key
+			_ = k.Generate()
+			gqlToken(ip, mint(t, &k, sidOf(t, srv, "bob.smith@mail.co"), time.Now()))
+		}, event: "token_refused", reason: "forged"},
+		{name: "token, expired", do: func(ip string) {
+			restToken(ip, mint(t, fresh, sidOf(t, srv, "bob.smith@mail.co"), time.Now().Add(-25*time.Hour)))
+		}, event: "token_refused", reason: "expired"},
+		{name: "token, revoked", do: func(ip string) { gqlToken(ip, mint(t, fresh, "no-such-sid", time.Now())) },
+			event: "token_refused", reason: "revoked"},
+		{name: "token, legacy key, not the stored token", do: func(ip string) { restToken(ip, mint(t, legacy, "7403160892", time.Now())) },
+			event: "token_refused", reason: "legacy_mismatch"},
+		{name: "token, address over its limit",
+			setup: func(ip string) { restToken(ip, "garbage"); restToken(ip, "garbage") },
+			do:    func(ip string) { gqlToken(ip, good) },
+			event: "rate_limited", reason: "token"},
+	}
+	for _, tt := range tests {
+		ip := randomIP()
+		if tt.setup != nil {
+			tt.setup(ip)
+		}
+		before := len(secEvents(t, srv))
+		byBefore, sumBefore := eventTotals(t, srv)
+		tt.do(ip)
+		after := secEvents(t, srv)
+		by, sum := eventTotals(t, srv)
+		key := tt.event + "/" + tt.reason
+		if sum != sumBefore+1 || by[key] != byBefore[key]+1 {
+			t.Errorf("%s: security_events_total %s %d -> %d, all %d -> %d; want one more of each", tt.name, key, byBefore[key], by[key], sumBefore, sum)
+		}
+		if len(after) != before+1 {
+			t.Errorf("%s: %d security events logged, want 1: %v", tt.name, len(after)-before, after[before:])
+			continue
+		}
+		e := after[before]
+		wantHash := ""
+		if tt.email != "" {
+			wantHash = hasher.Hash(tt.email)
+		}
+		if e.Event != tt.event || e.Reason != tt.reason || e.ClientIP != ip || e.RequestID == "" || e.EmailHash != wantHash {
+			t.Errorf("%s: event %s, want event %s, reason %s, client_ip %s, a request_id, email_hash %q", tt.name, e.Line, tt.event, tt.reason, ip, wantHash)
+		}
+		// The access line of that request carries the same client address.
+		found := false
+		for _, line := range logLines(srv) {
+			if strings.Contains(line, `"msg":"request"`) && strings.Contains(line, `"request_id":"`+e.RequestID+`"`) {
+				found = strings.Contains(line, `"client_ip":"`+ip+`"`)
+			}
+		}
+		if !found {
+			t.Errorf("%s: no access line with client_ip %s for request %s", tt.name, ip, e.RequestID)
+		}
+	}
+
+	secrets := withSecrets(map[string]string{"a stored legacy token": stored[20:60], "a token": good[20:60]})
+	for _, email := range []string{"bob.smith@mail.co", "alice1@gmail.com", "nobody@example.com", "Nobody@Example.com", "x3@example.com", "spam2@example.com"} {
+		secrets["the email "+email] = email
+	}
+	assertNoSecrets(t, "the log", logLines(srv), secrets)
 }

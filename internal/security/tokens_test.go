@@ -124,17 +124,21 @@ func TestTokenExpiry(t *testing.T) {
 // TestKeyRotation: SECRET_KEY "new,old" signs with the new key and still
 // accepts the old key's tokens; once the old key is dropped its tokens are
 // refused everywhere. Three servers over one database stand for the three
-// stages of a rotation.
+// stages of a rotation. (The public legacy key is no ordinary old key: see
+// TestLegacyTokensAfterTakeover.)
 func TestKeyRotation(t *testing.T) {
 	t.Parallel()
-	oldKey := fernet.MustDecodeKeys(config.LegacyKey)[0]
-	var newKey fernet.Key
+	var oldKey, newKey fernet.Key
+	if err := oldKey.Generate(); err != nil {
+		t.Fatal(err)
+	}
 	if err := newKey.Generate(); err != nil {
 		t.Fatal(err)
 	}
-	before := apptest.Config() // old key only
+	before := apptest.Config()
+	before.Keys = []*fernet.Key{&oldKey}
 	during := apptest.Config()
-	during.Keys = []*fernet.Key{&newKey, oldKey}
+	during.Keys = []*fernet.Key{&newKey, &oldKey}
 	after := apptest.Config()
 	after.Keys = []*fernet.Key{&newKey}
 
