@@ -21,7 +21,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -36,6 +35,7 @@ import (
 	"users/internal/compare"
 	"users/internal/config"
 	"users/internal/migrate"
+	"users/internal/pgadmin"
 	"users/internal/pglocal"
 	"users/internal/secevent"
 )
@@ -132,30 +132,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 // creating it if needed, so a local run keeps its users apart from the
 // server's own databases.
 func localDatabase(ctx context.Context, adminURL, name string) (string, error) {
-	cfg, err := pgx.ParseConfig(adminURL)
-	if err != nil {
-		return "", fmt.Errorf("local database: %w", err)
-	}
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
 		return "", fmt.Errorf("local database: %w", err)
 	}
 	defer conn.Close(ctx)
-	var exists bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+	if err := pgadmin.CreateIfMissing(ctx, conn, name); err != nil {
 		return "", fmt.Errorf("local database: %w", err)
 	}
-	if !exists {
-		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-			return "", fmt.Errorf("create local database: %w", err)
-		}
-	}
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		return "", fmt.Errorf("local database: %w", err)
-	}
-	u.Path = "/" + name
-	return u.String(), nil
+	return pgadmin.WithDatabase(adminURL, name)
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {

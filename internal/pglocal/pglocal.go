@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -35,6 +34,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"users/internal/pgadmin"
 )
 
 // ErrNotInstalled is returned by [Ensure] when no server answers and no PostgreSQL
@@ -62,10 +63,10 @@ func Ensure(ctx context.Context, log *slog.Logger) (url string, stop func(), err
 	u := localURL(defaultPort)
 	perr := ping(ctx, u)
 	if perr == nil {
-		log.Info("postgres found", "url", redact(u))
+		log.Info("postgres found", "url", pgadmin.Redact(u))
 		return u, noop, nil
 	}
-	log.Debug("no postgres on default port", "url", redact(u), "err", perr)
+	log.Debug("no postgres on default port", "url", pgadmin.Redact(u), "err", perr)
 
 	if u, ok := systemCluster(ctx, log); ok {
 		return u, noop, nil
@@ -81,15 +82,6 @@ func noop() {}
 // localURL is the URL of a trust-auth server on 127.0.0.1.
 func localURL(port int) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-}
-
-// redact hides a password in a URL, for logging.
-func redact(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable url)"
-	}
-	return u.Redacted()
 }
 
 // ping connects to the server at u, pings it and disconnects.
@@ -178,7 +170,7 @@ func systemCluster(ctx context.Context, log *slog.Logger) (string, bool) {
 		if strings.HasPrefix(c.Status, "online") && c.Port != defaultPort {
 			u := localURL(c.Port)
 			if err := ping(ctx, u); err == nil {
-				log.Info("postgres found", "cluster", c.Version+"/"+c.Name, "url", redact(u))
+				log.Info("postgres found", "cluster", c.Version+"/"+c.Name, "url", pgadmin.Redact(u))
 				return u, true
 			}
 		}
@@ -205,7 +197,7 @@ func systemCluster(ctx context.Context, log *slog.Logger) (string, bool) {
 			log.Warn("system postgres cluster did not start", "cluster", c.Version+"/"+c.Name, "err", err, "output", strings.TrimSpace(string(out)))
 			continue
 		}
-		log.Info("postgres started", "cluster", c.Version+"/"+c.Name, "url", redact(u))
+		log.Info("postgres started", "cluster", c.Version+"/"+c.Name, "url", pgadmin.Redact(u))
 		return u, true
 	}
 	return "", false
@@ -422,7 +414,7 @@ func startThrowaway(ctx context.Context, log *slog.Logger) (url string, stop fun
 	if err := waitReady(ctx, u, clusterStartTimeout); err != nil {
 		return "", nil, fmt.Errorf("throwaway postgres: %w", err)
 	}
-	log.Info("throwaway postgres started", "url", redact(u), "dir", dir, "took", time.Since(t0).Round(time.Millisecond))
+	log.Info("throwaway postgres started", "url", pgadmin.Redact(u), "dir", dir, "took", time.Since(t0).Round(time.Millisecond))
 
 	var once sync.Once
 	stop = func() {
