@@ -407,13 +407,13 @@ func TestOpenAPI(t *testing.T) {
 			documented[op.method+" "+op.path] = true
 		}
 		routed := map[string]bool{}
-		h, err := app.New(t.Context(), slog.New(slog.DiscardHandler), apptest.Config(), testdb.New(t))
+		svc, err := app.New(slog.New(slog.DiscardHandler), apptest.Config(), testdb.New(t))
 		if err != nil {
 			t.Fatal(err)
 		}
-		routes, ok := h.(chi.Routes)
+		routes, ok := svc.Handler.(chi.Routes)
 		if !ok {
-			t.Fatalf("app.New returned %T, not a chi router: walk its router here", h)
+			t.Fatalf("app.New's handler is a %T, not a chi router: walk its router here", svc.Handler)
 		}
 		err = chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 			if undocumented[route] {

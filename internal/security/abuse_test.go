@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"users/internal/apptest"
+	"users/internal/server"
 )
 
 // payloads are hostile values, sent in every field of every entry point.
@@ -98,9 +99,16 @@ type abuse struct {
 
 func (a *abuse) email() string { return fmt.Sprintf("abuse%d@example.com", a.seq.Add(1)) }
 
+// headersTooLarge reports whether net/http refused a request whose URL is
+// over the public port's limit (server.MaxHeaderBytes) with 431, before any
+// handler ran: the one answer in neither the envelope nor GraphQL's format.
+func headersTooLarge(status int, path string) bool {
+	return status == http.StatusRequestHeaderFieldsTooLarge && len(path) > server.MaxHeaderBytes
+}
+
 // restOK checks a REST answer: an envelope (doREST checks that), and no 500
 // except legacy's duplicate (HTTP 500 with code 77).
-func (a *abuse) restOK(t *testing.T, what string, status int, env envelope) {
+func (a *abuse) restOK(t *testing.T, what string, status int, env apptest.Envelope) {
 	t.Helper()
 	if env.Meta.Code == 500 || (status >= 500 && env.Meta.Code != 77) {
 		t.Errorf("%s: %d %+v, want a clear error or success", what, status, env.Meta)
@@ -108,7 +116,7 @@ func (a *abuse) restOK(t *testing.T, what string, status int, env envelope) {
 }
 
 // gqlOK checks a GraphQL answer: no 5xx and no INTERNAL error.
-func (a *abuse) gqlOK(t *testing.T, what string, r gqlResult) {
+func (a *abuse) gqlOK(t *testing.T, what string, r apptest.GraphQLResponse) {
 	t.Helper()
 	if r.Status >= 500 {
 		t.Errorf("%s: status %d: %.300s", what, r.Status, r.Body)
@@ -164,7 +172,7 @@ func (a *abuse) restCreate(t *testing.T, what, username, email, password, infoJS
 }
 
 // gqlCreate signs up over GraphQL with variables built as raw JSON.
-func (a *abuse) gqlCreate(t *testing.T, what, username, email, password, infoJSON string, check func()) gqlResult {
+func (a *abuse) gqlCreate(t *testing.T, what, username, email, password, infoJSON string, check func()) apptest.GraphQLResponse {
 	t.Helper()
 	in := `{"username": ` + rawJSON(username) + `, "email": ` + rawJSON(email) + `, "password": ` + rawJSON(password)
 	if infoJSON != "" {
@@ -276,7 +284,10 @@ func (a *abuse) payload(t *testing.T, v string) {
 		} {
 			status, _, raw := srv.Do(t, req.method, req.path, http.Header{"Content-Type": {req.contentType}}, req.body)
 			a.rec.add(raw)
-			var env envelope
+			if headersTooLarge(status, req.path) {
+				continue
+			}
+			var env apptest.Envelope
 			if err := json.Unmarshal(raw, &env); err != nil || env.Meta.Code == 0 {
 				t.Errorf("%s %s: %d, not an envelope: %.200q", req.name, what, status, raw)
 				continue
@@ -298,11 +309,16 @@ func (a *abuse) payload(t *testing.T, v string) {
 	}
 
 	// Reads: the user id in the path, list paging, GraphQL arguments.
-	status, _, env = doREST(t, srv, a.rec, http.MethodGet, "/v1/users/"+url.PathEscape(v), auth, "")
-	a.restOK(t, "REST user id", status, env)
-	for _, param := range []string{"limit", "after"} {
-		status, _, env = doREST(t, srv, a.rec, http.MethodGet, "/v1/users?"+param+"="+url.QueryEscape(v), auth, "")
-		a.restOK(t, "REST list "+param, status, env)
+	for what, path := range map[string]string{
+		"REST user id":    "/v1/users/" + url.PathEscape(v),
+		"REST list limit": "/v1/users?limit=" + url.QueryEscape(v),
+		"REST list after": "/v1/users?after=" + url.QueryEscape(v),
+	} {
+		status, _, raw := srv.Do(t, http.MethodGet, path, auth, "")
+		a.rec.add(raw)
+		if !headersTooLarge(status, path) {
+			a.restOK(t, what, status, apptest.DecodeEnvelope(t, raw))
+		}
 	}
 	for _, q := range []string{
 		`query($v: ID!) { user(id: $v) { id } }`,
@@ -325,7 +341,10 @@ func (a *abuse) payload(t *testing.T, v string) {
 	} {
 		status, _, body := srv.Do(t, http.MethodGet, "/graphql?"+qs, http.Header{"Authorization": {a.token}, "Accept": {"application/graphql-response+json"}}, "")
 		a.rec.add(body)
-		var r gqlResult
+		if headersTooLarge(status, "/graphql?"+qs) {
+			continue
+		}
+		var r apptest.GraphQLResponse
 		if err := json.Unmarshal(body, &r); err != nil {
 			t.Errorf("GraphQL GET %s: %d, not JSON: %.200q", qs, status, body)
 		}
@@ -356,7 +375,7 @@ func (a *abuse) authHeader(t *testing.T, v string) {
 				t.Errorf("REST Authorization %.40q: %d %+v, want 401/99", h, status, env.Meta)
 			}
 			r := doGQL(t, a.srv, a.rec, http.Header{"Authorization": {h}}, `{ me { id } }`, nil)
-			if r.codes()["me"] != "UNAUTHENTICATED" {
+			if r.Codes()["me"] != "UNAUTHENTICATED" {
 				t.Errorf("GraphQL Authorization %.40q: %.300s", h, r.Body)
 			}
 			continue

@@ -80,7 +80,7 @@ func TestLegacyTokensAfterTakeover(t *testing.T) {
 	refused(t, srv, rec, mint(t, fresh, carolSID, time.Now().Add(-25*time.Hour)))
 
 	// Logout with the legacy token revokes it and clears it.
-	if r := doGQL(t, srv, rec, http.Header{"Authorization": {aliceToken}}, `mutation { logout }`, nil); string(r.Data["logout"]) != "true" {
+	if r := doGQL(t, srv, rec, http.Header{"Authorization": {aliceToken}}, `mutation { logout }`, nil); string(r.Field("logout")) != "true" {
 		t.Fatalf("logout: %s", r.Body)
 	}
 	var stored *string
@@ -165,7 +165,7 @@ func TestTokenGuessingThrottled(t *testing.T) {
 	status, h, env := doREST(t, srv, nil, http.MethodGet, "/v1/users", from(guesser, "Authorization", good), "")
 	check429(t, status, h, env, time.Minute)
 	r := doGQL(t, srv, nil, from(guesser, "Authorization", "Bearer "+good), `{ me { email } }`, nil)
-	if r.codes()["me"] != "RATE_LIMITED" {
+	if r.Codes()["me"] != "RATE_LIMITED" {
 		t.Errorf("GraphQL me from the guesser: %s, want RATE_LIMITED", r.Body)
 	}
 	// A request that needs no token still works from there.

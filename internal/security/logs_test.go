@@ -45,7 +45,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	if status, _, env := doREST(t, srv, rec, http.MethodPost, "/v1/users", jsonH, restUser); env.Meta.Code != 77 {
 		t.Fatalf("duplicate: %d %+v", status, env.Meta)
 	}
-	if r := doGQL(t, srv, rec, nil, signupMutation, gqlIn); r.codes()["createUser"] != "DUPLICATE" {
+	if r := doGQL(t, srv, rec, nil, signupMutation, gqlIn); r.Codes()["createUser"] != "DUPLICATE" {
 		t.Fatalf("duplicate: %s", r.Body)
 	}
 
@@ -85,7 +85,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 		t.Errorf("forced failure over REST: %d %+v, want 500/500", status, env.Meta)
 	}
 	r := doGQL(t, srv, rec, nil, signupMutation, map[string]any{"in": map[string]any{"username": "forced2", "email": "forced2@example.com", "password": pwForced}})
-	if r.codes()["createUser"] != "INTERNAL" {
+	if r.Codes()["createUser"] != "INTERNAL" {
 		t.Errorf("forced failure over GraphQL: %s", r.Body)
 	}
 	// Every statement failing (the table gone), on login, list and sign-up.
@@ -201,7 +201,7 @@ func TestSecurityEvents(t *testing.T) {
 	legacy := fernet.MustDecodeKeys(config.LegacyKey)[0]
 	srv := apptest.Start(t, cfg)
 	hasher := secevent.NewEmailHasher(fresh[:])
-	signUp := func(ip, username, email string) gqlResult {
+	signUp := func(ip, username, email string) apptest.GraphQLResponse {
 		return doGQL(t, srv, nil, from(ip), signupMutation, map[string]any{"in": map[string]any{"username": username, "email": email, "password": "test1234"}})
 	}
 	if r := signUp(randomIP(), "bob.smith", "bob.smith@mail.co"); len(r.Errors) > 0 {

@@ -43,7 +43,7 @@ func accepted(t *testing.T, srv *apptest.Server, token, email string) {
 	}
 	r := doGQL(t, srv, nil, http.Header{"Authorization": {"Bearer " + token}}, `{ me { email } }`, nil)
 	var data struct{ Me struct{ Email string } }
-	if len(r.Errors) > 0 || json.Unmarshal(r.Data["me"], &data.Me) != nil || data.Me.Email != email {
+	if len(r.Errors) > 0 || json.Unmarshal(r.Field("me"), &data.Me) != nil || data.Me.Email != email {
 		t.Errorf("GraphQL me with %.40q: %s, want %s", token, r.Body, email)
 	}
 }
@@ -83,7 +83,7 @@ func TestTokenExpiry(t *testing.T) {
 			Token     string
 			ExpiresAt time.Time
 		}
-		if len(r.Errors) > 0 || json.Unmarshal(r.Data["login"], &login) != nil {
+		if len(r.Errors) > 0 || json.Unmarshal(r.Field("login"), &login) != nil {
 			t.Fatalf("login: %s", r.Body)
 		}
 		if d := time.Until(login.ExpiresAt); d < 58*time.Minute || d > time.Hour {
@@ -114,7 +114,7 @@ func TestTokenExpiry(t *testing.T) {
 		srv := apptest.Start(t, cfg)
 		srv.SignUp(t, "forever", "forever@example.com", "test1234")
 		r := doGQL(t, srv, nil, nil, `mutation { login(email: "forever@example.com", password: "test1234") { expiresAt } }`, nil)
-		if string(r.Data["login"]) != `{"expiresAt":null}` {
+		if string(r.Field("login")) != `{"expiresAt":null}` {
 			t.Errorf("login: %s, want expiresAt null", r.Body)
 		}
 		accepted(t, srv, mint(t, legacy, sidOf(t, srv, "forever@example.com"), time.Now().Add(-5*365*24*time.Hour)), "forever@example.com")
@@ -171,7 +171,7 @@ func TestRevocation(t *testing.T) {
 	other := srv.Login(t, "bystander@example.com", "test1234")
 	accepted(t, srv, t2, "revoked@example.com")
 
-	if r := doGQL(t, srv, nil, http.Header{"Authorization": {t1}}, `mutation { logout }`, nil); string(r.Data["logout"]) != "true" {
+	if r := doGQL(t, srv, nil, http.Header{"Authorization": {t1}}, `mutation { logout }`, nil); string(r.Field("logout")) != "true" {
 		t.Fatalf("logout: %s", r.Body)
 	}
 	// Replicas that cache sessions hear of a change by notification: allow
@@ -239,7 +239,7 @@ func TestLogoutRevokesAtOnce(t *testing.T) {
 		if status, _, _ := srv.Do(t, http.MethodGet, "/v1/users", h, ""); status != http.StatusOK {
 			t.Fatalf("fresh token: %d", status)
 		}
-		if r := doGQL(t, srv, nil, h, `mutation { logout }`, nil); string(r.Data["logout"]) != "true" {
+		if r := doGQL(t, srv, nil, h, `mutation { logout }`, nil); string(r.Field("logout")) != "true" {
 			t.Fatalf("logout: %s", r.Body)
 		}
 		if status, _, _ := srv.Do(t, http.MethodGet, "/v1/users", h, ""); status != http.StatusUnauthorized {
