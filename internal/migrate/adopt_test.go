@@ -368,28 +368,19 @@ func checkAppOnLegacy(t *testing.T, pool *pgxpool.Pool) {
 	})
 
 	t.Run("rest list", func(t *testing.T) {
-		status, _, body := srv.Do(t, http.MethodGet, "/v1/users", http.Header{"Authorization": {users[0].Token}}, "")
-		if status != http.StatusOK {
-			t.Fatalf("GET /v1/users = %d %s", status, body)
+		status, env := srv.REST(t, http.MethodGet, "/v1/users", http.Header{"Authorization": {users[0].Token}}, "")
+		if status != http.StatusOK || env.Meta.Code != 200 || env.Meta.Message != "OK" {
+			t.Fatalf("GET /v1/users = %d %+v, want 200 OK", status, env.Meta)
 		}
-		var env struct {
-			Meta struct {
-				Code    int
-				Message string
-			}
-			Data []map[string]json.RawMessage
+		var list []map[string]json.RawMessage
+		if err := json.Unmarshal(env.Data, &list); err != nil {
+			t.Fatalf("GET /v1/users: %v: %s", err, env.Data)
 		}
-		if err := json.Unmarshal(body, &env); err != nil {
-			t.Fatalf("GET /v1/users: %v: %s", err, body)
-		}
-		if env.Meta.Code != 200 || env.Meta.Message != "OK" {
-			t.Errorf("meta = %+v, want 200 OK", env.Meta)
-		}
-		if len(env.Data) != len(users) {
-			t.Fatalf("GET /v1/users lists %d users, want %d: %s", len(env.Data), len(users), body)
+		if len(list) != len(users) {
+			t.Fatalf("GET /v1/users lists %d users, want %d: %s", len(list), len(users), env.Data)
 		}
 		for i, u := range users {
-			d := env.Data[i]
+			d := list[i]
 			var name, email string
 			_ = json.Unmarshal(d["username"], &name)
 			_ = json.Unmarshal(d["email"], &email)
