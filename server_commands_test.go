@@ -10,6 +10,7 @@ import (
 	"github.com/fernet/fernet-go"
 	"github.com/jackc/pgx/v5"
 
+	"users/internal/apptest"
 	"users/internal/config"
 	"users/internal/testdb"
 )
@@ -91,7 +92,7 @@ func TestRunRefuses(t *testing.T) {
 		{"live with the legacy key", []string{"server"},
 			map[string]string{"APP_ENV": "live", "DATABASE_URL": "postgres://postgres@127.0.0.1:1/none", "SECRET_KEY": config.LegacyKey}, []string{"SECRET_KEY", "legacy"}},
 		{"live with the legacy key first of two", []string{"server"},
-			map[string]string{"APP_ENV": "live", "DATABASE_URL": "postgres://postgres@127.0.0.1:1/none", "SECRET_KEY": config.LegacyKey + "," + newKey(t)}, []string{"SECRET_KEY", "legacy"}},
+			map[string]string{"APP_ENV": "live", "DATABASE_URL": "postgres://postgres@127.0.0.1:1/none", "SECRET_KEY": config.LegacyKey + "," + apptest.NewKey(t)}, []string{"SECRET_KEY", "legacy"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,13 +117,4 @@ func TestRunRefuses(t *testing.T) {
 			}
 		})
 	}
-}
-
-func newKey(t *testing.T) string {
-	t.Helper()
-	var k fernet.Key
-	if err := k.Generate(); err != nil {
-		t.Fatal(err)
-	}
-	return k.Encode()
 }

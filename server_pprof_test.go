@@ -7,21 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fernet/fernet-go"
-
 	"users/internal/apptest"
 	"users/internal/testdb"
 )
 
 func TestRunRefusesPublicPprofInLive(t *testing.T) {
-	var k fernet.Key
-	if err := k.Generate(); err != nil {
-		t.Fatal(err)
-	}
 	env := map[string]string{
 		"APP_ENV":      "live",
 		"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", // never reached: the check comes first
-		"SECRET_KEY":   k.Encode(),
+		"SECRET_KEY":   apptest.NewKey(t),
 		"PPROF_ADDR":   ":6060",
 	}
 	var out bytes.Buffer

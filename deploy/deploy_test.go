@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 
+	"users/internal/apptest"
 	"users/internal/config"
 	"users/internal/testdb"
 )
@@ -83,15 +84,6 @@ func configVars(t *testing.T) map[string]bool {
 
 // runtimeVars are read by the Go runtime, not by internal/config.
 var runtimeVars = map[string]bool{"GOMEMLIMIT": true, "GOMAXPROCS": true, "GOGC": true, "GODEBUG": true}
-
-func newKey(t *testing.T) string {
-	t.Helper()
-	var k fernet.Key
-	if err := k.Generate(); err != nil {
-		t.Fatal(err)
-	}
-	return k.Encode()
-}
 
 // ---- Kubernetes ----------------------------------------------------------
 
@@ -358,7 +350,7 @@ func TestDeployment(t *testing.T) {
 	// With real secrets in place, the service accepts this configuration in live.
 	env := podEnv(t, c, map[string]string{
 		"DATABASE_URL": "postgres://users:secret@db.internal:5432/users?sslmode=require",
-		"SECRET_KEY":   newKey(t),
+		"SECRET_KEY":   apptest.NewKey(t),
 	})
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
@@ -531,7 +523,7 @@ func TestMigrateJob(t *testing.T) {
 			t.Errorf("Job env %s: internal/config does not read it", e.Name)
 		}
 	}
-	env := podEnv(t, c, map[string]string{"DATABASE_URL": "postgres://u:p@db:5432/users", "SECRET_KEY": newKey(t)})
+	env := podEnv(t, c, map[string]string{"DATABASE_URL": "postgres://u:p@db:5432/users", "SECRET_KEY": apptest.NewKey(t)})
 	if _, err := config.Load(func(k string) string { return env[k] }); err != nil {
 		t.Errorf("the Job's environment does not load: %v", err)
 	}
@@ -662,7 +654,7 @@ func TestAppJSON(t *testing.T) {
 	// SECRET_KEY from the person deploying.
 	env["DATABASE_URL"] = "postgres://u:p@ec2-0-0-0-0.compute-1.amazonaws.com:5432/d1"
 	env["PORT"] = "31337"
-	env["SECRET_KEY"] = newKey(t)
+	env["SECRET_KEY"] = apptest.NewKey(t)
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatalf("app.json's environment does not load: %v", err)

@@ -267,16 +267,6 @@ func legacyKey(t *testing.T) *fernet.Key {
 	return k
 }
 
-// mintToken signs sid with key at the given time, as Tokens.Issue would have then.
-func mintToken(t *testing.T, sid string, key *fernet.Key, at time.Time) string {
-	t.Helper()
-	tok, err := fernet.EncryptAndSignAtTime([]byte(sid), key, at)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(tok)
-}
-
 func TestCreateUser(t *testing.T) {
 	t.Parallel()
 	srv := apptest.Start(t, apptest.Config())
@@ -669,11 +659,11 @@ func TestTokens(t *testing.T) {
 		{"garbage", "not-a-token"},
 		{"bearer garbage", "Bearer not-a-token"},
 		{"bearer alone", "Bearer"},
-		{"signed by another key", mintToken(t, sid, &otherKey, time.Now())},
-		{"expired", mintToken(t, sid, legacyKey(t), time.Now().Add(-2*time.Hour))},
-		{"issued in the future", mintToken(t, sid, legacyKey(t), time.Now().Add(10*time.Minute))},
-		{"unknown sid", mintToken(t, "0000000000", legacyKey(t), time.Now())},
-		{"sid of two users", mintToken(t, "5555555555", legacyKey(t), time.Now())},
+		{"signed by another key", apptest.MintToken(t, &otherKey, sid, time.Now())},
+		{"expired", apptest.MintToken(t, legacyKey(t), sid, time.Now().Add(-2*time.Hour))},
+		{"issued in the future", apptest.MintToken(t, legacyKey(t), sid, time.Now().Add(10*time.Minute))},
+		{"unknown sid", apptest.MintToken(t, legacyKey(t), "0000000000", time.Now())},
+		{"sid of two users", apptest.MintToken(t, legacyKey(t), "5555555555", time.Now())},
 		{"truncated", token[:len(token)-4]},
 		{"basic scheme", "Basic " + token},
 	}
@@ -692,8 +682,8 @@ func TestTokens(t *testing.T) {
 		{"bearer", "Bearer " + token},
 		{"lower-case bearer", "bearer " + token},
 		{"bearer with extra spaces", "Bearer   " + token + " "},
-		{"minted now with the legacy key", mintToken(t, sid, legacyKey(t), time.Now())},
-		{"minted 50 minutes ago", mintToken(t, sid, legacyKey(t), time.Now().Add(-50*time.Minute))},
+		{"minted now with the legacy key", apptest.MintToken(t, legacyKey(t), sid, time.Now())},
+		{"minted 50 minutes ago", apptest.MintToken(t, legacyKey(t), sid, time.Now().Add(-50*time.Minute))},
 	}
 	for _, tt := range accepted {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,7 +14,15 @@ import (
 // Client sends requests to a service under test at URL (http://host:port):
 // a Server, a server a test started itself, or the legacy app.
 type Client struct {
-	URL string
+	URL  string
+	HTTP *http.Client // nil: http.DefaultClient
+}
+
+func (c Client) http() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return http.DefaultClient
 }
 
 // Do sends a request and returns the status, headers and body.
@@ -31,7 +39,7 @@ func (c Client) Do(tb testing.TB, method, path string, header http.Header, body 
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.http().Do(req)
 	if err != nil {
 		tb.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -109,7 +117,7 @@ func (c Client) PostGraphQL(ctx context.Context, token, query string, vars map[s
 	if token != "" {
 		req.Header.Set("Authorization", token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.http().Do(req)
 	if err != nil {
 		return GraphQLResponse{}, err
 	}

@@ -210,7 +210,7 @@ func TestSecurityEvents(t *testing.T) {
 	if r := signUp(randomIP(), "alice", "alice1@gmail.com"); len(r.Errors) > 0 {
 		t.Fatalf("sign-up: %s", r.Body)
 	}
-	stored := mint(t, legacy, "7403160892", time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC))
+	stored := apptest.MintToken(t, legacy, "7403160892", time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC))
 	makeLegacy(t, srv, "alice1@gmail.com", "7403160892", &stored)
 	good := srv.Login(t, "bob.smith@mail.co", "test1234")
 	gqlLogin := func(ip, email, password string) {
@@ -259,14 +259,14 @@ func TestSecurityEvents(t *testing.T) {
 		{name: "token, forged", do: func(ip string) {
 			var k fernet.Key
 			_ = k.Generate()
-			gqlToken(ip, mint(t, &k, sidOf(t, srv, "bob.smith@mail.co"), time.Now()))
+			gqlToken(ip, apptest.MintToken(t, &k, sidOf(t, srv, "bob.smith@mail.co"), time.Now()))
 		}, event: "token_refused", reason: "forged"},
 		{name: "token, expired", do: func(ip string) {
-			restToken(ip, mint(t, fresh, sidOf(t, srv, "bob.smith@mail.co"), time.Now().Add(-25*time.Hour)))
+			restToken(ip, apptest.MintToken(t, fresh, sidOf(t, srv, "bob.smith@mail.co"), time.Now().Add(-25*time.Hour)))
 		}, event: "token_refused", reason: "expired"},
-		{name: "token, revoked", do: func(ip string) { gqlToken(ip, mint(t, fresh, "no-such-sid", time.Now())) },
+		{name: "token, revoked", do: func(ip string) { gqlToken(ip, apptest.MintToken(t, fresh, "no-such-sid", time.Now())) },
 			event: "token_refused", reason: "revoked"},
-		{name: "token, legacy key, not the stored token", do: func(ip string) { restToken(ip, mint(t, legacy, "7403160892", time.Now())) },
+		{name: "token, legacy key, not the stored token", do: func(ip string) { restToken(ip, apptest.MintToken(t, legacy, "7403160892", time.Now())) },
 			event: "token_refused", reason: "legacy_mismatch"},
 		{name: "token, address over its limit",
 			setup: func(ip string) { restToken(ip, "garbage"); restToken(ip, "garbage") },

@@ -57,15 +57,6 @@ func sidOf(t *testing.T, srv *apptest.Server, email string) string {
 	return sid
 }
 
-func mint(t *testing.T, key *fernet.Key, sid string, at time.Time) string {
-	t.Helper()
-	tok, err := fernet.EncryptAndSignAtTime([]byte(sid), key, at)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(tok)
-}
-
 // TestTokenExpiry: a token works for TOKEN_TTL after it is issued and not
 // after; TOKEN_TTL=0 keeps the legacy behaviour (never expires).
 func TestTokenExpiry(t *testing.T) {
@@ -91,10 +82,10 @@ func TestTokenExpiry(t *testing.T) {
 		}
 		accepted(t, srv, login.Token, "expiry@example.com")
 		sid := sidOf(t, srv, "expiry@example.com")
-		accepted(t, srv, mint(t, legacy, sid, time.Now().Add(-50*time.Minute)), "expiry@example.com")
-		refused(t, srv, nil, mint(t, legacy, sid, time.Now().Add(-61*time.Minute)))
-		refused(t, srv, nil, mint(t, legacy, sid, time.Now().Add(-30*24*time.Hour)))
-		refused(t, srv, nil, mint(t, legacy, sid, time.Now().Add(10*time.Minute))) // from the future
+		accepted(t, srv, apptest.MintToken(t, legacy, sid, time.Now().Add(-50*time.Minute)), "expiry@example.com")
+		refused(t, srv, nil, apptest.MintToken(t, legacy, sid, time.Now().Add(-61*time.Minute)))
+		refused(t, srv, nil, apptest.MintToken(t, legacy, sid, time.Now().Add(-30*24*time.Hour)))
+		refused(t, srv, nil, apptest.MintToken(t, legacy, sid, time.Now().Add(10*time.Minute))) // from the future
 	})
 	t.Run("real clock", func(t *testing.T) {
 		t.Parallel()
@@ -117,7 +108,7 @@ func TestTokenExpiry(t *testing.T) {
 		if string(r.Field("login")) != `{"expiresAt":null}` {
 			t.Errorf("login: %s, want expiresAt null", r.Body)
 		}
-		accepted(t, srv, mint(t, legacy, sidOf(t, srv, "forever@example.com"), time.Now().Add(-5*365*24*time.Hour)), "forever@example.com")
+		accepted(t, srv, apptest.MintToken(t, legacy, sidOf(t, srv, "forever@example.com"), time.Now().Add(-5*365*24*time.Hour)), "forever@example.com")
 	})
 }
 
@@ -282,13 +273,13 @@ func TestMalformedTokens(t *testing.T) {
 		"not base64":             strings.Repeat("!", 140),
 		"10k characters":         strings.Repeat("gAAAAA", 1700),
 		"invalid UTF-8":          "gAAAAA\xff\xfe\xfd",
-		"unknown key":            mint(t, &stranger, sidOf(t, srv, "token@example.com"), time.Now()),
-		"unknown sid":            mint(t, legacy, "no-such-sid", time.Now()),
-		"empty sid":              mint(t, legacy, "", time.Now()),
-		"SQL in sid":             mint(t, legacy, "' OR '1'='1", time.Now()),
-		"NUL in sid":             mint(t, legacy, "a\x00b", time.Now()),
-		"invalid UTF-8 in sid":   mint(t, legacy, "\xff\xfe", time.Now()),
-		"long sid":               mint(t, legacy, strings.Repeat("s", 300), time.Now()),
+		"unknown key":            apptest.MintToken(t, &stranger, sidOf(t, srv, "token@example.com"), time.Now()),
+		"unknown sid":            apptest.MintToken(t, legacy, "no-such-sid", time.Now()),
+		"empty sid":              apptest.MintToken(t, legacy, "", time.Now()),
+		"SQL in sid":             apptest.MintToken(t, legacy, "' OR '1'='1", time.Now()),
+		"NUL in sid":             apptest.MintToken(t, legacy, "a\x00b", time.Now()),
+		"invalid UTF-8 in sid":   apptest.MintToken(t, legacy, "\xff\xfe", time.Now()),
+		"long sid":               apptest.MintToken(t, legacy, strings.Repeat("s", 300), time.Now()),
 	} {
 		t.Run(name, func(t *testing.T) {
 			refused(t, srv, rec, token)
