@@ -144,8 +144,8 @@ func TestServeStopsEverything(t *testing.T) {
 	}
 
 	// What the checks below look for is there while it runs.
-	eventually(t, "the session cache listens", func() bool { return listeners(t, pool) == 1 })
-	eventually(t, "the rate limiter is connected to Redis", func() bool { return redisClient(t, rdb, redisName) })
+	apptest.Eventually(t, 5*time.Second, "the session cache listens", func() bool { return listeners(t, pool) == 1 })
+	apptest.Eventually(t, 5*time.Second, "the rate limiter is connected to Redis", func() bool { return redisClient(t, rdb, redisName) })
 
 	s.cancel()
 	if err := s.wait(t, 15*time.Second); err != nil {
@@ -164,8 +164,8 @@ func TestServeStopsEverything(t *testing.T) {
 	wantGoroutines(t, before)
 
 	// Connections hold no goroutine here: count them on the servers' side.
-	eventually(t, "the session cache's LISTEN connection is closed", func() bool { return listeners(t, pool) == 0 })
-	eventually(t, "the rate limiter's Redis connections are closed", func() bool { return !redisClient(t, rdb, redisName) })
+	apptest.Eventually(t, 5*time.Second, "the session cache's LISTEN connection is closed", func() bool { return listeners(t, pool) == 0 })
+	apptest.Eventually(t, 5*time.Second, "the rate limiter's Redis connections are closed", func() bool { return !redisClient(t, rdb, redisName) })
 }
 
 // listeners counts the connections to pool's database that last ran LISTEN:
@@ -189,19 +189,6 @@ func redisClient(t *testing.T, rdb *redis.Client, name string) bool {
 		t.Fatal(err)
 	}
 	return strings.Contains(list, " name="+name+" ")
-}
-
-// eventually fails the test unless cond holds within a few seconds.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Errorf("not so after 5 s: %s", what)
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // TestServeBusyAddress: a listener that cannot open fails Serve at once,

@@ -46,19 +46,8 @@ func newCache(t *testing.T, pool *pgxpool.Pool, o sessioncache.Options) (*sessio
 	done := make(chan struct{})
 	go func() { c.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	waitFor(t, "listener up", c.Listening)
+	apptest.Eventually(t, 10*time.Second, "listener up", c.Listening)
 	return c, cnt
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func createUser(t *testing.T, pool *pgxpool.Pool, n int) db.User {
@@ -197,7 +186,7 @@ func TestRevocationReachesEveryCache(t *testing.T) {
 		if _, err := pool.Exec(t.Context(), `UPDATE "user" SET username = 'renamed' WHERE user_id = $1`, u.UserID); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "fresh row on b", func() bool {
+		apptest.Eventually(t, 10*time.Second, "fresh row on b", func() bool {
 			users, err := b.Lookup(t.Context(), u.SID)
 			return err == nil && len(users) == 1 && users[0].Username == "renamed"
 		})
@@ -271,7 +260,7 @@ func TestReconnectFlushes(t *testing.T) {
 	if err != nil || killed != 1 {
 		t.Fatalf("terminate listener: %d, %v", killed, err)
 	}
-	waitFor(t, "reconnect", func() bool { return c.Stats().Connects >= 2 && c.Listening() })
+	apptest.Eventually(t, 10*time.Second, "reconnect", func() bool { return c.Stats().Connects >= 2 && c.Listening() })
 	if n := lookupOne(t, c, u.SID); n != 0 {
 		t.Fatalf("after reconnect the old sid resolves to %d users, want 0", n)
 	}
@@ -297,7 +286,7 @@ func TestChangeDuringLookupIsNotCached(t *testing.T) {
 	done := make(chan struct{})
 	go func() { c.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	waitFor(t, "listener up", c.Listening)
+	apptest.Eventually(t, 10*time.Second, "listener up", c.Listening)
 
 	lookupOne(t, c, u.SID)
 	lookupOne(t, c, u.SID)
@@ -340,7 +329,7 @@ func TestLogoutRevokesOnEveryReplica(t *testing.T) {
 	cfg := apptest.Config()
 	a := apptest.StartOn(t, cfg, pool)
 	b := apptest.StartOn(t, cfg, pool)
-	waitFor(t, "both listeners up", func() bool {
+	apptest.Eventually(t, 10*time.Second, "both listeners up", func() bool {
 		var n int
 		err := pool.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
 			WHERE datname = current_database() AND application_name = 'users-sessioncache' AND query LIKE 'LISTEN%'`).Scan(&n)
@@ -391,7 +380,7 @@ func TestLogoutRevokesOnEveryReplica(t *testing.T) {
 // the token is refused (no waiting for the notification).
 func TestLogoutRevokesOnTheSameReplicaAtOnce(t *testing.T) {
 	srv := apptest.Start(t, apptest.Config())
-	waitFor(t, "listener up", func() bool {
+	apptest.Eventually(t, 10*time.Second, "listener up", func() bool {
 		var n int
 		err := srv.Pool.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
 			WHERE datname = current_database() AND application_name = 'users-sessioncache' AND query LIKE 'LISTEN%'`).Scan(&n)
