@@ -171,16 +171,6 @@ func signUp(t *testing.T, srv *apptest.Server, username, email, password string)
 	return out.CreateUser
 }
 
-// sidOf reads the user's current session id from the database.
-func sidOf(t *testing.T, pool *pgxpool.Pool, email string) string {
-	t.Helper()
-	var sid string
-	if err := pool.QueryRow(t.Context(), `SELECT sid FROM "user" WHERE email = $1`, email).Scan(&sid); err != nil {
-		t.Fatalf("read sid of %s: %v", email, err)
-	}
-	return sid
-}
-
 // hashOf reads the user's stored password hash from the database.
 func hashOf(t *testing.T, pool *pgxpool.Pool, email string) string {
 	t.Helper()

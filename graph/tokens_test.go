@@ -24,7 +24,7 @@ func TestTokens(t *testing.T) {
 	alice := signUp(t, srv, "alice", "alice@example.com", "alicepass1")
 	signUp(t, srv, "bob.smith", "bob@example.com", "bobsecret9")
 	token := srv.Login(t, "alice@example.com", "alicepass1")
-	sid := sidOf(t, srv.Pool, "alice@example.com")
+	sid := srv.SID(t, "alice@example.com")
 
 	var otherKey fernet.Key
 	if err := otherKey.Generate(); err != nil {
@@ -100,14 +100,14 @@ func TestLogoutRevokesEveryToken(t *testing.T) {
 	if first == second {
 		t.Fatal("two logins gave the same token")
 	}
-	sidBefore := sidOf(t, srv.Pool, "alice@example.com")
+	sidBefore := srv.SID(t, "alice@example.com")
 
 	var out struct{ Logout bool }
 	srv.GraphQL(t, "Bearer "+first, `mutation { logout }`, nil).Decode(t, &out)
 	if !out.Logout {
 		t.Fatal("logout = false, want true")
 	}
-	if sidOf(t, srv.Pool, "alice@example.com") == sidBefore {
+	if srv.SID(t, "alice@example.com") == sidBefore {
 		t.Error("sid unchanged after logout")
 	}
 

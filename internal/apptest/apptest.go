@@ -111,6 +111,17 @@ func StartOn(tb testing.TB, cfg config.Config, pool *pgxpool.Pool) *Server {
 	}
 }
 
+// SID returns the session id stored for the user with email, failing the
+// test if there is none.
+func (s *Server) SID(tb testing.TB, email string) string {
+	tb.Helper()
+	var sid string
+	if err := s.Pool.QueryRow(tb.Context(), `SELECT sid FROM "user" WHERE email = $1`, email).Scan(&sid); err != nil {
+		tb.Fatalf("read the sid of %s: %v", email, err)
+	}
+	return sid
+}
+
 // BaseURL returns http://host:port for a listener's address, dialing
 // 127.0.0.1 where the listener is on every interface ("[::]:5000",
 // ":5000"); "" for "".

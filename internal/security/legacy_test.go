@@ -64,7 +64,7 @@ func TestLegacyTokensAfterTakeover(t *testing.T) {
 	}
 	accepted(t, srv, aliceToken, "alice1@gmail.com")
 	rec := &recorder{}
-	carolSID := sidOf(t, srv, "carol@example.com")
+	carolSID := srv.SID(t, "carol@example.com")
 	for name, token := range map[string]string{
 		"forged now over alice's sid":          apptest.MintToken(t, legacy, "7403160892", time.Now()),
 		"forged over alice's sid at its time":  apptest.MintToken(t, legacy, "7403160892", long),

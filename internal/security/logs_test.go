@@ -259,10 +259,10 @@ func TestSecurityEvents(t *testing.T) {
 		{name: "token, forged", do: func(ip string) {
 			var k fernet.Key
 			_ = k.Generate()
-			gqlToken(ip, apptest.MintToken(t, &k, sidOf(t, srv, "bob.smith@mail.co"), time.Now()))
+			gqlToken(ip, apptest.MintToken(t, &k, srv.SID(t, "bob.smith@mail.co"), time.Now()))
 		}, event: "token_refused", reason: "forged"},
 		{name: "token, expired", do: func(ip string) {
-			restToken(ip, apptest.MintToken(t, fresh, sidOf(t, srv, "bob.smith@mail.co"), time.Now().Add(-25*time.Hour)))
+			restToken(ip, apptest.MintToken(t, fresh, srv.SID(t, "bob.smith@mail.co"), time.Now().Add(-25*time.Hour)))
 		}, event: "token_refused", reason: "expired"},
 		{name: "token, revoked", do: func(ip string) { gqlToken(ip, apptest.MintToken(t, fresh, "no-such-sid", time.Now())) },
 			event: "token_refused", reason: "revoked"},

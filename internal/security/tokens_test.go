@@ -48,15 +48,6 @@ func accepted(t *testing.T, srv *apptest.Server, token, email string) {
 	}
 }
 
-func sidOf(t *testing.T, srv *apptest.Server, email string) string {
-	t.Helper()
-	var sid string
-	if err := srv.Pool.QueryRow(t.Context(), `SELECT sid FROM "user" WHERE email = $1`, email).Scan(&sid); err != nil {
-		t.Fatal(err)
-	}
-	return sid
-}
-
 // TestTokenExpiry: a token works for TOKEN_TTL after it is issued and not
 // after; TOKEN_TTL=0 keeps the legacy behaviour (never expires).
 func TestTokenExpiry(t *testing.T) {
@@ -81,7 +72,7 @@ func TestTokenExpiry(t *testing.T) {
 			t.Errorf("expiresAt in %v, want about TOKEN_TTL (1h)", d)
 		}
 		accepted(t, srv, login.Token, "expiry@example.com")
-		sid := sidOf(t, srv, "expiry@example.com")
+		sid := srv.SID(t, "expiry@example.com")
 		accepted(t, srv, apptest.MintToken(t, legacy, sid, time.Now().Add(-50*time.Minute)), "expiry@example.com")
 		refused(t, srv, nil, apptest.MintToken(t, legacy, sid, time.Now().Add(-61*time.Minute)))
 		refused(t, srv, nil, apptest.MintToken(t, legacy, sid, time.Now().Add(-30*24*time.Hour)))
@@ -108,7 +99,7 @@ func TestTokenExpiry(t *testing.T) {
 		if string(r.Field("login")) != `{"expiresAt":null}` {
 			t.Errorf("login: %s, want expiresAt null", r.Body)
 		}
-		accepted(t, srv, apptest.MintToken(t, legacy, sidOf(t, srv, "forever@example.com"), time.Now().Add(-5*365*24*time.Hour)), "forever@example.com")
+		accepted(t, srv, apptest.MintToken(t, legacy, srv.SID(t, "forever@example.com"), time.Now().Add(-5*365*24*time.Hour)), "forever@example.com")
 	})
 }
 
@@ -273,7 +264,7 @@ func TestMalformedTokens(t *testing.T) {
 		"not base64":             strings.Repeat("!", 140),
 		"10k characters":         strings.Repeat("gAAAAA", 1700),
 		"invalid UTF-8":          "gAAAAA\xff\xfe\xfd",
-		"unknown key":            apptest.MintToken(t, &stranger, sidOf(t, srv, "token@example.com"), time.Now()),
+		"unknown key":            apptest.MintToken(t, &stranger, srv.SID(t, "token@example.com"), time.Now()),
 		"unknown sid":            apptest.MintToken(t, legacy, "no-such-sid", time.Now()),
 		"empty sid":              apptest.MintToken(t, legacy, "", time.Now()),
 		"SQL in sid":             apptest.MintToken(t, legacy, "' OR '1'='1", time.Now()),
