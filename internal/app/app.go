@@ -54,6 +54,8 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 		Passwords: passwords,
 		Tokens:    tokens,
 		Limits:    limiter,
+
+		InfoMaxBytes: cfg.InfoMaxBytes,
 	}
 
 	r := chi.NewRouter()
@@ -71,6 +73,8 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Operation:     SetOperation,
 		OperationDone: func(_ context.Context, name string, ok bool) { mets.GraphQLOperation(name, ok) },
+
+		MaxResponseBytes: cfg.GraphQLMaxResponseBytes,
 	})
 	r.Handle("/graphql", methods(gql, http.MethodGet, http.MethodPost))
 	if cfg.Playground {
