@@ -67,6 +67,7 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 		Events:    events,
 
 		PasswordPolicy: cfg.PasswordPolicy,
+		InfoMaxBytes:   cfg.InfoMaxBytes,
 	}
 
 	r := chi.NewRouter()
@@ -85,6 +86,8 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Operation:     SetOperation,
 		OperationDone: func(_ context.Context, name string, ok bool) { mets.GraphQLOperation(name, ok) },
+
+		MaxResponseBytes: cfg.GraphQLMaxResponseBytes,
 	})
 	r.Handle("/graphql", methods(gql, http.MethodGet, http.MethodPost))
 	if cfg.Playground {

@@ -48,6 +48,9 @@ func Config() config.Config {
 		DBMaxConns:      8,
 		LogFormat:       "json",
 		ShutdownTimeout: 5 * time.Second,
+
+		InfoMaxBytes:            4096,
+		GraphQLMaxResponseBytes: 2 << 20,
 	}
 }
 
