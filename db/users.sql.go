@@ -61,22 +61,44 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 }
 
 const getUser = `-- name: GetUser :one
-SELECT created, modified, user_id, username, email, password, info, token, sid FROM "user" WHERE user_id = $1
+SELECT user_id, username, email,
+  CASE WHEN octet_length(info::text) <= $1::int THEN info END::jsonb AS info,
+  coalesce(octet_length(info::text), 0)::int AS info_size,
+  created, modified
+FROM "user" WHERE user_id = $2
 `
 
-func (q *Queries) GetUser(ctx context.Context, userID int32) (User, error) {
-	row := q.db.QueryRow(ctx, getUser, userID)
-	var i User
+type GetUserParams struct {
+	MaxInfoBytes int32
+	UserID       int32
+}
+
+type GetUserRow struct {
+	UserID   int32
+	Username string
+	Email    string
+	Info     []byte
+	InfoSize int32
+	Created  *time.Time
+	Modified *time.Time
+}
+
+// GetUser reads a user's public columns. info comes back only when PostgreSQL
+// writes it in at most @max_info_bytes (NULL otherwise), and info_size is how
+// many bytes it takes: a reader with a byte budget never receives a legacy
+// info larger than its budget (jsonb prints numbers in full, so one row can
+// be megabytes).
+func (q *Queries) GetUser(ctx context.Context, arg GetUserParams) (GetUserRow, error) {
+	row := q.db.QueryRow(ctx, getUser, arg.MaxInfoBytes, arg.UserID)
+	var i GetUserRow
 	err := row.Scan(
-		&i.Created,
-		&i.Modified,
 		&i.UserID,
 		&i.Username,
 		&i.Email,
-		&i.PasswordHash,
 		&i.Info,
-		&i.Token,
-		&i.SID,
+		&i.InfoSize,
+		&i.Created,
+		&i.Modified,
 	)
 	return i, err
 }
@@ -128,6 +150,64 @@ func (q *Queries) GetUsersBySID(ctx context.Context, sid string) ([]User, error)
 			&i.Info,
 			&i.Token,
 			&i.SID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listUserPage = `-- name: ListUserPage :many
+SELECT user_id, username, email,
+  CASE WHEN sum(coalesce(octet_length(info::text), 0)) OVER (ORDER BY user_id ROWS UNBOUNDED PRECEDING) <= $1::int
+    THEN info END::jsonb AS info,
+  coalesce(octet_length(info::text), 0)::int AS info_size,
+  created, modified
+FROM "user"
+WHERE user_id > $2 ORDER BY user_id LIMIT $3
+`
+
+type ListUserPageParams struct {
+	MaxInfoBytes int32
+	AfterID      int32
+	MaxRows      int32
+}
+
+type ListUserPageRow struct {
+	UserID   int32
+	Username string
+	Email    string
+	Info     []byte
+	InfoSize int32
+	Created  *time.Time
+	Modified *time.Time
+}
+
+// ListUserPage is ListUsers for a reader with a byte budget: info comes back
+// only while the infos of the page so far, as PostgreSQL writes them, add up
+// to at most @max_info_bytes (NULL after that), and info_size is how many
+// bytes each takes (see GetUser).
+func (q *Queries) ListUserPage(ctx context.Context, arg ListUserPageParams) ([]ListUserPageRow, error) {
+	rows, err := q.db.Query(ctx, listUserPage, arg.MaxInfoBytes, arg.AfterID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListUserPageRow{}
+	for rows.Next() {
+		var i ListUserPageRow
+		if err := rows.Scan(
+			&i.UserID,
+			&i.Username,
+			&i.Email,
+			&i.Info,
+			&i.InfoSize,
+			&i.Created,
+			&i.Modified,
 		); err != nil {
 			return nil, err
 		}

@@ -24,8 +24,8 @@ func toUser(u db.User) *model.User {
 	}
 }
 
-// listedUser is toUser for a row of a list, which has only the public columns.
-func listedUser(u db.ListUsersRow) model.User {
+// publicUser is toUser for a row of the public columns (a page, or one user).
+func publicUser(u db.ListUserPageRow) model.User {
 	return model.User{
 		ID:       strconv.FormatInt(int64(u.UserID), 10),
 		Username: u.Username,

@@ -12,24 +12,25 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 
-	"users/graph/model"
 	"users/internal/gqlhttp"
 )
 
-// Limits on one GraphQL request. A page of users costs first × its selection,
-// so the complexity limit is what caps how much one request can read.
+// Limits on one GraphQL request, besides the complexity limit (complexity.go)
+// and the response limit (budget.go).
 const (
-	DefaultComplexityLimit = 1000
-	DefaultDepthLimit      = 15 // GraphiQL's own introspection query nests 14 levels
-	DefaultTokenLimit      = 2000
-	loginCost              = 50 // bcrypt: a handful of logins use up a request
-	signupCost             = 50
+	DefaultDepthLimit = 15 // GraphiQL's own introspection query nests 14 levels
+	DefaultTokenLimit = 2000
 )
 
 // HandlerOptions configures the GraphQL endpoint.
 type HandlerOptions struct {
 	Introspection bool  // schema introspection and "did you mean" suggestions
 	MaxBodyBytes  int64 // POST body limit
+	// MaxResponseBytes caps the bytes one answer may hold
+	// (DefaultMaxResponseBytes when 0): info read is charged as it is read,
+	// and the encoded answer is checked at the end; over it, the answer is
+	// one RESPONSE_TOO_LARGE error.
+	MaxResponseBytes int64
 	// Operation is told each operation's name (see OperationName) before it
 	// runs, for the access log.
 	Operation func(ctx context.Context, name string)
@@ -86,29 +87,19 @@ func isName(s string) bool {
 // NewHandler returns the /graphql handler: gqlgen over the resolvers with the
 // GraphQL-over-HTTP transport, the error presenter and the request limits.
 func NewHandler(r *Resolver, log *slog.Logger, o HandlerOptions) *handler.Server {
-	cfg := Config{Resolvers: r}
-	cfg.Complexity.Query.Users = func(child int, first *int, _ *string) int {
-		n := 20
-		if first != nil && *first > 0 {
-			n = *first
-		}
-		return 1 + n*child
-	}
-	cfg.Complexity.Mutation.Login = func(child int, _, _ string) int { return loginCost + child }
-	cfg.Complexity.Mutation.CreateUser = func(child int, _ model.CreateUserInput) int { return signupCost + child }
-
-	srv := handler.New(NewExecutableSchema(cfg))
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
 	srv.AddTransport(gqlhttp.Transport{MaxBodyBytes: o.MaxBodyBytes})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.SetErrorPresenter(ErrorPresenter(log))
+	present := ErrorPresenter(log)
+	srv.SetErrorPresenter(present)
 	srv.SetRecoverFunc(RecoverFunc)
 	srv.SetParserTokenLimit(DefaultTokenLimit)
 	srv.SetDisableSuggestion(!o.Introspection)
 	if o.Introspection {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(extension.FixedComplexityLimit(DefaultComplexityLimit))
-	srv.Use(depthLimit(DefaultDepthLimit))
+	srv.Use(depthLimit(DefaultDepthLimit)) // first: the complexity walk then meets only shallow documents
+	srv.Use(complexityLimit(DefaultComplexityLimit))
 	if o.Operation != nil || o.OperationDone != nil {
 		// Every response passes here, also those of operations that failed to
 		// parse or validate, which never reach AroundOperations.
@@ -124,7 +115,29 @@ func NewHandler(r *Resolver, log *slog.Logger, o HandlerOptions) *handler.Server
 			return resp
 		})
 	}
+	srv.AroundResponses(responseLimit(o.MaxResponseBytes, present))
 	return srv
+}
+
+// responseLimit gives each request a budget of limit bytes of info
+// (chargeInfo) and checks the encoded data at the end: an answer over either
+// becomes one RESPONSE_TOO_LARGE error with no data, rather than a huge body
+// or a page of per-field errors.
+func responseLimit(limit int64, present graphql.ErrorPresenterFunc) graphql.ResponseMiddleware {
+	if limit <= 0 {
+		limit = DefaultMaxResponseBytes
+	}
+	return func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+		ctx, budget := withResponseBudget(ctx, limit)
+		resp := next(ctx)
+		if resp == nil || (!budget.exceeded() && int64(len(resp.Data)) <= limit) {
+			return resp
+		}
+		return &graphql.Response{
+			Errors:     gqlerror.List{present(ctx, errResponseTooLarge(limit))},
+			Extensions: resp.Extensions,
+		}
+	}
 }
 
 // depthLimit refuses operations nested deeper than max selection levels
@@ -142,7 +155,7 @@ func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	if oc.Operation == nil {
 		return nil
 	}
-	if depth(oc.Operation.SelectionSet, 0, int(d)) > int(d) {
+	if depth(oc.Operation.SelectionSet, map[string]int{}) > int(d) {
 		err := gqlerror.Errorf("operation is nested deeper than %d levels", int(d))
 		err.Extensions = map[string]any{"code": "QUERY_TOO_DEEP"}
 		return err
@@ -150,27 +163,25 @@ func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	return nil
 }
 
-// depth returns the nesting depth of set, stopping early once past max (so a
-// fragment cycle, which validation rejects anyway, cannot loop forever).
-func depth(set ast.SelectionSet, level, limit int) int {
-	if level > limit {
-		return level
-	}
-	deepest := level
+// depth returns how many levels of fields set nests, fragments included.
+// Each fragment is measured once and remembered in fragments: a fragment
+// spread twice in a fragment spread twice, and so on, would otherwise take
+// time exponential in the document's length.
+func depth(set ast.SelectionSet, fragments map[string]int) int {
+	deepest := 0
 	for _, sel := range set {
 		var d int
 		switch s := sel.(type) {
 		case *ast.Field:
-			if len(s.SelectionSet) == 0 {
-				d = level + 1
-			} else {
-				d = depth(s.SelectionSet, level+1, limit)
-			}
+			d = 1 + depth(s.SelectionSet, fragments)
 		case *ast.InlineFragment:
-			d = depth(s.SelectionSet, level, limit)
+			d = depth(s.SelectionSet, fragments)
 		case *ast.FragmentSpread:
-			if s.Definition != nil {
-				d = depth(s.Definition.SelectionSet, level, limit)
+			var ok bool
+			if d, ok = fragments[s.Name]; !ok && s.Definition != nil {
+				fragments[s.Name] = 0 // validation refuses cycles; this stops one anyway
+				d = depth(s.Definition.SelectionSet, fragments)
+				fragments[s.Name] = d
 			}
 		}
 		deepest = max(deepest, d)

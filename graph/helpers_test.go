@@ -37,12 +37,13 @@ const (
 
 // legacyCodes are the extensions.legacyCode each service code must carry.
 var legacyCodes = map[string]int{
-	codeInvalid:         88,
-	codeDuplicate:       77,
-	codeUserNotExists:   21,
-	codePasswordNoMatch: 22,
-	codeUnauthenticated: 99,
-	codeInternal:        500,
+	codeInvalid:          88,
+	codeDuplicate:        77,
+	codeUserNotExists:    21,
+	codePasswordNoMatch:  22,
+	codeUnauthenticated:  99,
+	codeInternal:         500,
+	"RESPONSE_TOO_LARGE": 413,
 }
 
 const (
@@ -52,7 +53,9 @@ const (
 	loginMutation      = `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token expiresAt user { ` + userFields + ` } } }`
 	meQuery            = `{ me { ` + userFields + ` } }`
 	userQuery          = `query($id: ID!) { user(id: $id) { ` + userFields + ` } }`
-	pageQuery          = `query($first: Int, $after: String) { users(first: $first, after: $after) {
+	// fullPage is the largest page: every field of 100 users, and the count.
+	fullPage  = `{ users(first: 100) { nodes { ` + userFields + ` } pageInfo { hasNextPage endCursor } totalCount } }`
+	pageQuery = `query($first: Int, $after: String) { users(first: $first, after: $after) {
 		totalCount
 		nodes { id }
 		edges { cursor node { id } }

@@ -37,6 +37,17 @@ func countTokens(t *testing.T, q string) int {
 	}
 }
 
+// doubling returns op with n fragments on typ, each spreading the next one
+// twice, the last selecting field.
+func doubling(n int, typ, field, op string) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "fragment F%d on %s { ...F%d ...F%d } ", i, typ, i+1, i+1)
+	}
+	fmt.Fprintf(&b, "fragment F%d on %s { %s } %s", n, typ, field, op)
+	return b.String()
+}
+
 // deepIntrospection returns an introspection query whose deepest field is at
 // the given depth (at least 4).
 func deepIntrospection(depth int) string {
@@ -61,11 +72,11 @@ func TestLimits(t *testing.T) {
 		return "mutation {" + aliases(n, `login(email: "limits@example.com", password: "limitspw1") { token }`) + " }"
 	}
 	// document returns a createUser mutation of exactly n tokens (n > 30), most
-	// of them in an info list literal, which costs no complexity.
+	// of them the same field selected again and again, which costs 1 each.
 	document := func(t *testing.T, n int) string {
 		t.Helper()
 		q := `mutation { createUser(input: {username: "tokens", email: "tokens@example.com", password: "tokenspw1",
-			info: {list: [` + strings.Repeat(" 0", n-30) + `]}}) { id } }`
+			info: {list: [0]}}) {` + strings.Repeat(" id", n-30) + ` } }`
 		if got := countTokens(t, q); got != n {
 			t.Fatalf("document has %d tokens, want %d", got, n)
 		}
@@ -81,8 +92,20 @@ func TestLimits(t *testing.T) {
 		{"depth at the limit", deepIntrospection(graph.DefaultDepthLimit), "", http.StatusOK},
 		{"depth beyond the limit", deepIntrospection(graph.DefaultDepthLimit + 1), codeTooDeep, http.StatusUnprocessableEntity},
 		{"depth beyond the limit in a fragment", `query { ...F } fragment F on Query ` + deepIntrospection(graph.DefaultDepthLimit+1), codeTooDeep, http.StatusUnprocessableEntity},
-		{"four full pages", "{" + aliases(4, "users(first: 100) { nodes { id } }") + " }", "", http.StatusOK},
-		{"five full pages", "{" + aliases(5, "users(first: 100) { nodes { id } }") + " }", codeComplexity, http.StatusUnprocessableEntity},
+		// users(first: 100) { nodes { id } } costs 1 + 1 + 100 × 1.
+		{"24 full pages of ids", "{" + aliases(24, "users(first: 100) { nodes { id } }") + " }", "", http.StatusOK},
+		{"25 full pages of ids", "{" + aliases(25, "users(first: 100) { nodes { id } }") + " }", codeComplexity, http.StatusUnprocessableEntity},
+		// 1 + 1 + 100 × (5 + 16) + 3 + 250 = 2,355.
+		{"a full page of every field and its count", fullPage, "", http.StatusOK},
+		{"two full pages with info", "{" + aliases(2, "users(first: 100) { nodes { info } }") + " }", codeComplexity, http.StatusUnprocessableEntity},
+		{"the page size from a variable", "query($n: Int = 100) {" + aliases(2, "users(first: $n) { nodes { info } }") + " }", codeComplexity, http.StatusUnprocessableEntity},
+		// users(first: 0) { totalCount } costs 1 + 250.
+		{"nine counts", "{" + aliases(9, "users(first: 0) { totalCount }") + " }", "", http.StatusOK},
+		{"ten counts", "{" + aliases(10, "users(first: 0) { totalCount }") + " }", codeComplexity, http.StatusUnprocessableEntity},
+		{"info in 150 aliases", "{" + aliases(150, "me { info }") + " }", codeComplexity, http.StatusUnprocessableEntity},
+		// Each fragment spreads the next twice: 2^150 fields, walked once each.
+		{"fragments doubling 150 times", doubling(150, "User", "id", "{ me { ...F0 } }"), codeComplexity, http.StatusUnprocessableEntity},
+		{"page fragments doubling 150 times", doubling(150, "UserConnection", "totalCount", "{ users(first: 1) { ...F0 } }"), codeComplexity, http.StatusUnprocessableEntity},
 		{"fifty default pages", "{" + aliases(50, "users { nodes { id username email } }") + " }", codeComplexity, http.StatusUnprocessableEntity},
 		{"a few logins", logins(3), "", http.StatusOK},
 		{"twenty logins", logins(20), codeComplexity, http.StatusUnprocessableEntity},

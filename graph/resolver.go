@@ -16,6 +16,9 @@ import (
 // MaxPageSize caps users(first:). Larger reads page with `after`.
 const MaxPageSize = 100
 
+// DefaultPageSize is users(first:) when first is absent or null (the schema's default).
+const DefaultPageSize = 20
+
 // Resolver holds the dependencies of every resolver; it is built once at start.
 type Resolver struct {
 	Logger    *slog.Logger
@@ -28,6 +31,9 @@ type Resolver struct {
 	PasswordPolicy validate.PasswordPolicy
 	// Events records failed logins (nil: none).
 	Events *secevent.Emitter
+	// InfoMaxBytes bounds a new user's info as stored (INFO_MAX_BYTES;
+	// validate.DefaultInfoMaxBytes when 0).
+	InfoMaxBytes int
 	// Sessions, when set, hears of a logout before the answer goes out, so
 	// this replica never serves the old token from memory again; other
 	// replicas hear of it from PostgreSQL (internal/sessioncache).

@@ -14,13 +14,19 @@ import (
 // page reads up to limit users after afterID, one row more to learn whether
 // another page follows. The users and edges of a page are allocated as one
 // array each rather than one object per row (a page is built on every list
-// request: fewer allocations, less GC).
+// request: fewer allocations, less GC). Within a GraphQL request the page
+// reads info only up to the response budget, and charges it (chargeInfo).
 func (r *Resolver) page(ctx context.Context, afterID int32, limit int) (*model.UserConnection, error) {
-	rows, err := r.Queries.ListUsers(ctx, db.ListUsersParams{AfterID: afterID, MaxRows: int32(limit) + 1})
+	rows, err := r.Queries.ListUserPage(ctx, db.ListUserPageParams{AfterID: afterID, MaxRows: int32(limit) + 1, MaxInfoBytes: infoReadLimit(ctx)})
 	if err != nil {
 		return nil, dbError(err, "list users")
 	}
 	n := min(len(rows), limit)
+	for _, row := range rows[:n] {
+		if err := chargeInfo(ctx, int(row.InfoSize)); err != nil {
+			return nil, err
+		}
+	}
 	users := make([]model.User, n)
 	edges := make([]model.UserEdge, n)
 	conn := &model.UserConnection{
@@ -29,7 +35,7 @@ func (r *Resolver) page(ctx context.Context, afterID int32, limit int) (*model.U
 		PageInfo: &model.PageInfo{HasNextPage: len(rows) > limit},
 	}
 	for i, row := range rows[:n] {
-		users[i] = listedUser(row)
+		users[i] = publicUser(row)
 		edges[i] = model.UserEdge{Cursor: Cursor(row.UserID), Node: &users[i]}
 		conn.Nodes[i] = &users[i]
 		conn.Edges[i] = &edges[i]
@@ -72,12 +78,12 @@ func (r *queryResolver) UserRows(ctx context.Context, first int, after *string) 
 }
 
 // pageArgs checks the caller's token and the arguments of a page: first
-// (default 20) from 0 to maxFirst, after a cursor of this API or empty.
+// (default DefaultPageSize) from 0 to maxFirst, after a cursor of this API or empty.
 func pageArgs(ctx context.Context, first *int, after *string, maxFirst int) (afterID int32, limit int, err error) {
 	if _, err := auth.UserFrom(ctx); err != nil {
 		return 0, 0, err
 	}
-	limit = 20
+	limit = DefaultPageSize
 	if first != nil {
 		limit = *first
 	}
@@ -96,6 +102,27 @@ func pageArgs(ctx context.Context, first *int, after *string, maxFirst int) (aft
 		return 0, 0, apperr.InvalidFields(problems)
 	}
 	return afterID, limit, nil
+}
+
+// checkInfo returns the JSON text info is stored as (nil for none), or the
+// validation error for info over the bounds of validate.Info, which are
+// checked on that text.
+func (r *Resolver) checkInfo(info map[string]any) ([]byte, error) {
+	if info == nil {
+		return nil, nil
+	}
+	text, err := encodeInfo(info)
+	if err != nil {
+		return nil, apperr.Internalf(err, "encode info")
+	}
+	maxBytes := r.InfoMaxBytes
+	if maxBytes <= 0 {
+		maxBytes = validate.DefaultInfoMaxBytes
+	}
+	if msgs := validate.Info(text, maxBytes); len(msgs) > 0 {
+		return nil, apperr.InvalidFields(validate.Problems{"info": msgs})
+	}
+	return text, nil
 }
 
 // upgradeHash replaces a hash made at a lower cost than configured, now that the

@@ -23,16 +23,16 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 	if problems := validate.NewUser(input.Username, input.Email, input.Password, r.PasswordPolicy); len(problems) > 0 {
 		return nil, apperr.InvalidFields(problems)
 	}
+	info, err := r.checkInfo(input.Info)
+	if err != nil {
+		return nil, err
+	}
 	if err := r.Limits.Signup(ctx, input.Email); err != nil {
 		return nil, err
 	}
 	hash, err := r.Passwords.Hash(ctx, input.Password)
 	if err != nil {
 		return nil, apperr.Internalf(err, "create user")
-	}
-	info, err := encodeInfo(input.Info)
-	if err != nil {
-		return nil, apperr.Internalf(err, "encode info")
 	}
 	u, err := r.Queries.CreateUser(ctx, db.CreateUserParams{
 		Username:     input.Username,
@@ -79,6 +79,9 @@ func (r *mutationResolver) Login(ctx context.Context, email string, password str
 	if rehash {
 		r.upgradeHash(ctx, u, password)
 	}
+	if err := chargeInfo(ctx, len(u.Info)); err != nil {
+		return nil, err
+	}
 	token, expiresAt, err := r.Tokens.Issue(u.SID)
 	if err != nil {
 		return nil, apperr.Internalf(err, "issue token")
@@ -120,20 +123,27 @@ func (r *queryResolver) User(ctx context.Context, id string) (*model.User, error
 	if !ok {
 		return nil, nil // no user can have that id
 	}
-	u, err := r.Queries.GetUser(ctx, userID)
+	u, err := r.Queries.GetUser(ctx, db.GetUserParams{UserID: userID, MaxInfoBytes: infoReadLimit(ctx)})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, dbError(err, "get user")
 	}
-	return toUser(u), nil
+	if err := chargeInfo(ctx, int(u.InfoSize)); err != nil {
+		return nil, err
+	}
+	user := publicUser(db.ListUserPageRow(u))
+	return &user, nil
 }
 
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*model.User, error) {
 	u, err := auth.UserFrom(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := chargeInfo(ctx, len(u.Info)); err != nil {
 		return nil, err
 	}
 	return toUser(u), nil

@@ -88,7 +88,7 @@ func TestUsers(t *testing.T) {
 	}
 
 	t.Run("first 100", func(t *testing.T) {
-		// pageQuery would cost 1 + 100 × 10 > the complexity limit: select less.
+		// The largest page.
 		var out struct {
 			Users struct {
 				Nodes    []struct{ ID string }

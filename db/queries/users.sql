@@ -6,7 +6,16 @@ VALUES (@username, @email, @password_hash, @info, @sid, timezone('utc', now()), 
 RETURNING *;
 
 -- name: GetUser :one
-SELECT * FROM "user" WHERE user_id = @user_id;
+-- GetUser reads a user's public columns. info comes back only when PostgreSQL
+-- writes it in at most @max_info_bytes (NULL otherwise), and info_size is how
+-- many bytes it takes: a reader with a byte budget never receives a legacy
+-- info larger than its budget (jsonb prints numbers in full, so one row can
+-- be megabytes).
+SELECT user_id, username, email,
+  CASE WHEN octet_length(info::text) <= @max_info_bytes::int THEN info END::jsonb AS info,
+  coalesce(octet_length(info::text), 0)::int AS info_size,
+  created, modified
+FROM "user" WHERE user_id = @user_id;
 
 -- name: GetUserByEmail :one
 -- GetUserByEmail finds the user for a login; emails are unique and compared exactly, as legacy did.
@@ -22,6 +31,19 @@ SELECT * FROM "user" WHERE sid = @sid LIMIT 2;
 -- It reads only the columns a listing shows (no hash, token or sid leaves the
 -- database for a list), which also makes each row cheaper to send and scan.
 SELECT user_id, username, email, info, created, modified FROM "user"
+WHERE user_id > @after_id ORDER BY user_id LIMIT @max_rows;
+
+-- name: ListUserPage :many
+-- ListUserPage is ListUsers for a reader with a byte budget: info comes back
+-- only while the infos of the page so far, as PostgreSQL writes them, add up
+-- to at most @max_info_bytes (NULL after that), and info_size is how many
+-- bytes each takes (see GetUser).
+SELECT user_id, username, email,
+  CASE WHEN sum(coalesce(octet_length(info::text), 0)) OVER (ORDER BY user_id ROWS UNBOUNDED PRECEDING) <= @max_info_bytes::int
+    THEN info END::jsonb AS info,
+  coalesce(octet_length(info::text), 0)::int AS info_size,
+  created, modified
+FROM "user"
 WHERE user_id > @after_id ORDER BY user_id LIMIT @max_rows;
 
 -- name: CountUsers :one

@@ -23,8 +23,11 @@ type CreateUserInput struct {
 	// the legacy pattern [0-9a-zA-Z]\w{3,14}, so at most 15 in practice. modern: 12 to 128
 	// characters of any kind (spaces too), not a common password; only the first 72 bytes
 	// count at login (bcrypt).
-	Password string         `json:"password"`
-	Info     map[string]any `json:"info,omitempty"`
+	Password string `json:"password"`
+	// At most INFO_MAX_BYTES (4096 by default) as stored, numbers counted in full
+	// (1e300 is 301 bytes); nested at most 16 levels; at most 512 keys and items in
+	// all; numbers within the range of a 64-bit float.
+	Info map[string]any `json:"info,omitempty"`
 }
 
 type Mutation struct {
@@ -46,7 +49,7 @@ type User struct {
 	// 4 to 20 characters.
 	Username string `json:"username"`
 	Email    string `json:"email"`
-	// Free-form data given at sign-up; null when none was given.
+	// Free-form data given at sign-up; null when none was given. Costs 16 in the complexity score.
 	Info     map[string]any `json:"info,omitempty"`
 	Created  time.Time      `json:"created"`
 	Modified time.Time      `json:"modified"`

@@ -82,6 +82,7 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 		Events:    events,
 
 		PasswordPolicy: cfg.PasswordPolicy,
+		InfoMaxBytes:   cfg.InfoMaxBytes,
 	}
 
 	r := chi.NewRouter()
@@ -99,6 +100,8 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Operation:     SetOperation,
 		OperationDone: func(_ context.Context, name string, ok bool) { mets.GraphQLOperation(name, ok) },
+
+		MaxResponseBytes: cfg.GraphQLMaxResponseBytes,
 	})
 	r.Handle("/graphql", methods(gql, http.MethodGet, http.MethodPost))
 	if cfg.Playground {

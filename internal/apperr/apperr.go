@@ -13,7 +13,8 @@ import (
 // GraphQL extensions.code strings; do not rename them.
 type Code string
 
-// The codes. Each has a legacy meta code and HTTP status in rest/errors.go.
+// The codes. Each that REST can meet has a legacy meta code and HTTP status
+// in rest/errors.go.
 const (
 	Invalid          Code = "INVALID_PARAMETER"  // legacy 88
 	UserNotExists    Code = "USER_NOT_EXISTS"    // legacy 21
@@ -23,6 +24,9 @@ const (
 	NotSupported     Code = "NOT_SUPPORTED"      // legacy 10
 	RateLimited      Code = "RATE_LIMITED"       // 429
 	TooLarge         Code = "REQUEST_TOO_LARGE"  // 413
+	// ResponseTooLarge: the answer would exceed the server's response limit
+	// (GraphQL only; the REST list streams, so it has none).
+	ResponseTooLarge Code = "RESPONSE_TOO_LARGE" // 413
 	Internal         Code = "INTERNAL"           // legacy 500
 )
 
@@ -91,6 +95,7 @@ var legacyCodes = map[Code]int{
 	NotSupported:     10,
 	RateLimited:      429,
 	TooLarge:         413,
+	ResponseTooLarge: 413,
 	Internal:         500,
 }
 

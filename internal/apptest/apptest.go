@@ -52,6 +52,9 @@ func Config() config.Config {
 		DBMaxConns:      8,
 		LogFormat:       "json",
 		ShutdownTimeout: 5 * time.Second,
+
+		InfoMaxBytes:            4096,
+		GraphQLMaxResponseBytes: 2 << 20,
 	}
 }
 

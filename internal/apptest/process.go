@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -21,8 +22,9 @@ type Process struct {
 	err    error // cmd.Wait's result, once done is closed
 }
 
-// StartProcess starts cmd, collecting its output. The process is killed at
-// the end of the test if it is still running.
+// StartProcess starts cmd, collecting its output. At the end of the test a
+// process still running gets SIGTERM, and SIGKILL if it has not exited 15 s
+// later; if the test failed, the end of its output goes to the test log.
 func StartProcess(tb testing.TB, cmd *exec.Cmd) *Process {
 	tb.Helper()
 	p := &Process{Cmd: cmd, done: make(chan struct{})}
@@ -46,12 +48,23 @@ func StartProcess(tb testing.TB, cmd *exec.Cmd) *Process {
 		select {
 		case <-p.done:
 		default:
-			_ = cmd.Process.Kill() // our own child, by pid
-			<-p.done
+			_ = cmd.Process.Signal(syscall.SIGTERM) // our own child, by pid
+			select {
+			case <-p.done:
+			case <-time.After(15 * time.Second):
+				_ = cmd.Process.Kill()
+				<-p.done
+			}
+		}
+		if tb.Failed() {
+			tb.Logf("%s: stdout (the end):\n%s\nstderr (the end):\n%s", cmd.Path, tail(p.Stdout.String()), tail(p.Stderr.String()))
 		}
 	})
 	return p
 }
+
+// tail is the end of a process's output, enough to see why it failed.
+func tail(s string) string { return s[max(0, len(s)-3000):] }
 
 // Done is closed once the process has exited and its output is read.
 func (p *Process) Done() <-chan struct{} { return p.done }

@@ -52,8 +52,10 @@ type Config struct {
 	TrustedProxies int    // TRUSTED_PROXIES: proxies in front that append to X-Forwarded-For
 	CORSOrigins    []string
 
-	TokenLimit       Rate // RATE_LIMIT_TOKEN: refused tokens per client IP
-	RateLimitMaxKeys int  // RATE_LIMIT_MAX_KEYS: counters the in-process store keeps (0: ratelimit.DefaultMaxKeys)
+	TokenLimit              Rate  // RATE_LIMIT_TOKEN: refused tokens per client IP
+	RateLimitMaxKeys        int   // RATE_LIMIT_MAX_KEYS: counters the in-process store keeps (0: ratelimit.DefaultMaxKeys)
+	InfoMaxBytes            int   // INFO_MAX_BYTES: largest info a sign-up may store, as PostgreSQL writes it back
+	GraphQLMaxResponseBytes int64 // GRAPHQL_MAX_RESPONSE_BYTES: most bytes one GraphQL answer may hold
 
 	DBMaxConns  int    // DB_MAX_CONNS: pgx pool size
 	PprofAddr   string // PPROF_ADDR: serve net/http/pprof there (never on the public port)
@@ -214,6 +216,8 @@ func Load(getenv func(string) string) (Config, error) {
 	c.Introspection = boolean("INTROSPECTION", !live)
 
 	c.MaxBodyBytes = int64(num("MAX_BODY_BYTES", 64<<10, 1<<10, 64<<20))
+	c.InfoMaxBytes = num("INFO_MAX_BYTES", validate.DefaultInfoMaxBytes, 256, 1<<20)
+	c.GraphQLMaxResponseBytes = int64(num("GRAPHQL_MAX_RESPONSE_BYTES", 2<<20, 64<<10, 1<<30))
 	c.LoginLimit = rate("RATE_LIMIT_LOGIN", "10/1m")
 	c.SignupLimit = rate("RATE_LIMIT_SIGNUP", "20/1h")
 	c.TokenLimit = rate("RATE_LIMIT_TOKEN", "30/1m")

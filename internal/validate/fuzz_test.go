@@ -3,7 +3,9 @@ package validate_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -182,4 +184,108 @@ func checkString(t *testing.T, got validate.Problems, field, value, regexMsg str
 	if !slices.Equal(msgs, want) {
 		t.Errorf("%s %q: got %q, want length messages %q", field, value, got[field], want)
 	}
+}
+
+// FuzzInfo checks Info on any text against encoding/json: text is refused as
+// not a dict exactly when it is not one valid JSON object, and otherwise the
+// depth, count and number messages agree with what json.Decoder's tokens
+// show. The size does not depend on whitespace, and no text makes Info
+// panic or loop (the fuzzer would report it).
+func FuzzInfo(f *testing.F) {
+	for _, seed := range []string{
+		`{}`, `{"a": [1, 2.5e3, -0.0, "x", true, null, {"b": {}}]}`, `{"a":1e131071}`,
+		`{"a":` + strings.Repeat("9", 400) + `}`, `{"a":1e-400}`, `{"a":0e-99999}`,
+		`{"a":[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]}`, `{"s":"\u00e9\/\"\\"}`, `{"a":1,"a":2}`,
+		`[1]`, `"x"`, `{"a":01}`, `{"a":"` + "\xff" + `"}`, " {\n\"a\" : 1 } ",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, text []byte) {
+		got := validate.Info(text, 64)
+		object := json.Valid(text) && utf8.Valid(text) && bytes.HasPrefix(bytes.TrimLeft(text, " \t\r\n"), []byte("{"))
+		if !object {
+			if !slices.Equal(got, []string{validate.MsgDict}) {
+				t.Fatalf("Info(%q) = %q, want only %q", text, got, validate.MsgDict)
+			}
+			return
+		}
+		want := referenceInfo(t, text)
+		for _, m := range []string{validate.MsgInfoDepth, validate.MsgInfoValues, validate.MsgInfoNumber} {
+			if slices.Contains(got, m) != slices.Contains(want, m) {
+				t.Errorf("Info(%q) = %q; encoding/json's tokens say %q", text, got, want)
+			}
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, text); err != nil {
+			t.Fatal(err)
+		}
+		size, ok := validate.InfoSize(text)
+		if compactSize, _ := validate.InfoSize(compact.Bytes()); !ok || size != compactSize {
+			t.Errorf("InfoSize(%q) = %d, %v; of its compact form %d", text, size, ok, compactSize)
+		}
+		if slices.Contains(got, validate.MsgInfoSize(64)) != (size > 64) {
+			t.Errorf("Info(%q) = %q, but the size is %d", text, got, size)
+		}
+	})
+}
+
+// referenceInfo finds the depth, count and number problems of a JSON object
+// from encoding/json's token stream.
+func referenceInfo(t *testing.T, text []byte) []string {
+	t.Helper()
+	type frame struct {
+		delim json.Delim
+		key   bool // in an object, the next token is a key
+	}
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.UseNumber()
+	var open []frame
+	depth, values, badNumber := 0, 0, false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		closing := tok == json.Delim('}') || tok == json.Delim(']')
+		if n := len(open); n > 0 && !closing {
+			top := &open[n-1]
+			switch {
+			case top.delim == '[':
+				values++
+			case top.key:
+				values++
+				top.key = false
+				continue
+			default:
+				top.key = true
+			}
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			if closing {
+				open = open[:len(open)-1]
+				continue
+			}
+			open = append(open, frame{delim: v, key: v == '{'})
+			depth = max(depth, len(open))
+		case json.Number:
+			f, err := strconv.ParseFloat(string(v), 64)
+			mantissa, _, _ := strings.Cut(strings.ToLower(string(v)), "e")
+			badNumber = badNumber || err != nil || (f == 0 && strings.ContainsAny(mantissa, "123456789"))
+		}
+	}
+	var msgs []string
+	if depth > validate.MaxInfoDepth {
+		msgs = append(msgs, validate.MsgInfoDepth)
+	}
+	if values > validate.MaxInfoValues {
+		msgs = append(msgs, validate.MsgInfoValues)
+	}
+	if badNumber {
+		msgs = append(msgs, validate.MsgInfoNumber)
+	}
+	return msgs
 }
