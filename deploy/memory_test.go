@@ -212,20 +212,16 @@ func mib(n int64) float64 { return float64(n) / (1 << 20) }
 // answerCode is the GraphQL extensions.code of the first error, or the REST
 // meta.code, of an answer; "" for GraphQL data without errors.
 func answerCode(body []byte) string {
-	var a struct {
-		Errors []struct {
-			Extensions struct{ Code string } `json:"extensions"`
-		} `json:"errors"`
-		Meta struct{ Code int } `json:"meta"`
-	}
-	if err := json.Unmarshal(body, &a); err != nil {
+	var gql apptest.GraphQLResponse
+	var env apptest.Envelope
+	if json.Unmarshal(body, &gql) != nil || json.Unmarshal(body, &env) != nil {
 		return "not JSON"
 	}
 	switch {
-	case len(a.Errors) > 0:
-		return a.Errors[0].Extensions.Code
-	case a.Meta.Code != 0:
-		return fmt.Sprint(a.Meta.Code)
+	case len(gql.Errors) > 0:
+		return gql.Code()
+	case env.Meta.Code != 0:
+		return fmt.Sprint(env.Meta.Code)
 	}
 	return ""
 }

@@ -34,8 +34,8 @@ func DecodeEnvelope(tb testing.TB, body []byte) Envelope {
 
 // GraphQLResponse is a decoded GraphQL answer.
 type GraphQLResponse struct {
-	Status int             // the HTTP status
-	Body   []byte          // the body as received
+	Status int             `json:"-"`    // the HTTP status
+	Body   []byte          `json:"-"`    // the body as received
 	Data   json.RawMessage `json:"data"` // "null" or absent when there is none
 	Errors []GraphQLError  `json:"errors"`
 }
