@@ -5,7 +5,7 @@
 #   docker build -t users .
 #   docker run --rm -p 5000:5000 -e DATABASE_URL=postgres://... -e SECRET_KEY=$(go run . genkey) users
 #
-# Configuration is the environment (see README); APP_ENV defaults to live here.
+# Configuration is the environment (see docs/configuration.md); APP_ENV defaults to live here.
 
 # --- build: the same command deploy/deploy_test.go runs and checks for a static binary
 FROM golang:1.26 AS build

@@ -18,13 +18,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
-	"net/http/pprof"
-	"net/url"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -36,14 +31,16 @@ import (
 	"users/internal/compare"
 	"users/internal/config"
 	"users/internal/migrate"
+	"users/internal/pgadmin"
 	"users/internal/pglocal"
 	"users/internal/secevent"
+	"users/internal/server"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args, os.Getenv, os.Stdout); err != nil {
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
 		code := 1
 		var ec interface{ ExitCode() int } // compare tells a difference (1) from a failure to compare (2)
@@ -54,8 +51,9 @@ func main() {
 	}
 }
 
-// run is the whole program, so tests can run it in-process.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+// run is the whole program, so tests can run it in-process. ready, when not
+// nil, is told the listeners' addresses once the server listens.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, ready func(server.Addrs)) error {
 	cmd := "serve"
 	if len(args) > 1 {
 		cmd = args[1]
@@ -90,8 +88,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log := newLogger(cfg, stdout)
-	if cfg.Live() && cfg.PprofAddr != "" && !loopbackAddr(cfg.PprofAddr) {
-		return fmt.Errorf("PPROF_ADDR %q: in live, pprof may only listen on a loopback address such as 127.0.0.1:6060", cfg.PprofAddr)
+	if err := server.CheckPprofAddr(cfg); err != nil {
+		return err
 	}
 
 	dbURL := cfg.DatabaseURL
@@ -121,41 +119,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return nil
 	}
 
-	handler, err := app.New(ctx, log, cfg, pool)
+	svc, err := app.New(log, cfg, pool)
 	if err != nil {
 		return err
 	}
-	return serve(ctx, log, cfg, handler)
+	return server.Serve(ctx, log, cfg, svc, ready)
 }
 
 // localDatabase returns the URL of database name on the server at adminURL,
 // creating it if needed, so a local run keeps its users apart from the
 // server's own databases.
 func localDatabase(ctx context.Context, adminURL, name string) (string, error) {
-	cfg, err := pgx.ParseConfig(adminURL)
-	if err != nil {
-		return "", fmt.Errorf("local database: %w", err)
-	}
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
 		return "", fmt.Errorf("local database: %w", err)
 	}
 	defer conn.Close(ctx)
-	var exists bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+	if err := pgadmin.CreateIfMissing(ctx, conn, name); err != nil {
 		return "", fmt.Errorf("local database: %w", err)
 	}
-	if !exists {
-		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-			return "", fmt.Errorf("create local database: %w", err)
-		}
-	}
-	u, err := url.Parse(adminURL)
-	if err != nil {
-		return "", fmt.Errorf("local database: %w", err)
-	}
-	u.Path = "/" + name
-	return u.String(), nil
+	return pgadmin.WithDatabase(adminURL, name)
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
@@ -183,91 +166,4 @@ func openPool(ctx context.Context, url string, maxConns int) (*pgxpool.Pool, err
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	return pool, nil
-}
-
-// serve listens on PORT until ctx ends, then stops accepting, lets in-flight
-// requests finish (up to SHUTDOWN_TIMEOUT) and returns nil.
-func serve(ctx context.Context, log *slog.Logger, cfg config.Config, h http.Handler) error {
-	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second, // the streamed user list extends its own deadline
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.Env)
-	if cfg.PprofAddr != "" {
-		stopPprof, err := servePprof(log, cfg)
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		defer stopPprof()
-	}
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		// Past the timeout, cut the remaining connections rather than let their
-		// handlers run on into a closed database pool.
-		_ = srv.Close()
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	log.Info("stopped")
-	return nil
-}
-
-// servePprof serves net/http/pprof on PPROF_ADDR, a listener of its own: the
-// profiles show code paths and heap contents, so they never share the public
-// port. In live the address must be a loopback one (127.0.0.1:6060,
-// [::1]:6060, localhost:6060), reached through an SSH tunnel or kubectl
-// port-forward; anything else refuses to start. Elsewhere any address is
-// allowed, with a warning when it is not loopback. run checks the address
-// before it touches the database.
-func servePprof(log *slog.Logger, cfg config.Config) (stop func(), err error) {
-	if !loopbackAddr(cfg.PprofAddr) { // only outside live: run refuses it in live
-		log.Warn("pprof listens beyond loopback", "addr", cfg.PprofAddr)
-	}
-	ln, err := net.Listen("tcp", cfg.PprofAddr)
-	if err != nil {
-		return nil, fmt.Errorf("PPROF_ADDR: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	log.Info("pprof listening", "addr", ln.Addr().String())
-	return func() { _ = srv.Close() }, nil
-}
-
-// loopbackAddr reports whether host:port names a loopback host; an empty
-// host (":6060") means every interface, which is not.
-func loopbackAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -21,8 +22,8 @@ func TestRunEmailhash(t *testing.T) {
 	env := mapEnv(map[string]string{"SECRET_KEY": first.Encode() + "," + config.LegacyKey})
 	want := secevent.NewEmailHasher(first[:]).Hash("bob.smith@mail.co")
 	for _, email := range []string{"bob.smith@mail.co", " Bob.Smith@Mail.co "} {
-		var out syncBuffer
-		if err := run(t.Context(), []string{"server", "emailhash", email}, env, &out); err != nil {
+		var out bytes.Buffer
+		if err := run(t.Context(), []string{"server", "emailhash", email}, env, &out, nil); err != nil {
 			t.Fatalf("emailhash %q: %v", email, err)
 		}
 		if out.String() != want+"\n" {
@@ -30,8 +31,8 @@ func TestRunEmailhash(t *testing.T) {
 		}
 	}
 	// The local default key gives another hash.
-	var out syncBuffer
-	if err := run(t.Context(), []string{"server", "emailhash", "bob.smith@mail.co"}, mapEnv(nil), &out); err != nil || strings.TrimSpace(out.String()) == want {
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"server", "emailhash", "bob.smith@mail.co"}, mapEnv(nil), &out, nil); err != nil || strings.TrimSpace(out.String()) == want {
 		t.Errorf("emailhash with the default key: %q, %v; want another hash", out.String(), err)
 	}
 
@@ -39,12 +40,12 @@ func TestRunEmailhash(t *testing.T) {
 		"no email":   {"server", "emailhash"},
 		"two emails": {"server", "emailhash", "a@example.com", "b@example.com"},
 	} {
-		if err := run(t.Context(), args, env, &out); err == nil || !strings.Contains(err.Error(), "usage") {
+		if err := run(t.Context(), args, env, &out, nil); err == nil || !strings.Contains(err.Error(), "usage") {
 			t.Errorf("%s: %v, want a usage error", name, err)
 		}
 	}
 	// Live without its settings refuses, as the server does.
-	if err := run(t.Context(), []string{"server", "emailhash", "a@example.com"}, mapEnv(map[string]string{"APP_ENV": "live"}), &out); err == nil {
+	if err := run(t.Context(), []string{"server", "emailhash", "a@example.com"}, mapEnv(map[string]string{"APP_ENV": "live"}), &out, nil); err == nil {
 		t.Error("live without SECRET_KEY: no error")
 	}
 }

@@ -6,13 +6,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/crypto/bcrypt"
 
+	"users/internal/pgadmin"
 	"users/internal/pglocal"
 )
 
@@ -91,18 +91,16 @@ func createDatabase(ctx context.Context, adminURL string) (dbURL, name string, e
 	name = "bench_" + hex.EncodeToString(b[:])
 	conn, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
-		return "", "", fmt.Errorf("connect to %s: %w", redact(adminURL), err)
+		return "", "", fmt.Errorf("connect to %s: %w", pgadmin.Redact(adminURL), err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return "", "", fmt.Errorf("create database: %w", err)
-	}
-	u, err := url.Parse(adminURL)
-	if err != nil {
+	if err := pgadmin.Create(ctx, conn, name, ""); err != nil {
 		return "", "", err
 	}
-	u.Path = "/" + name
-	return u.String(), name, nil
+	if dbURL, err = pgadmin.WithDatabase(adminURL, name); err != nil {
+		return "", "", err
+	}
+	return dbURL, name, nil
 }
 
 func dropDatabase(adminURL, name string) error {
@@ -113,8 +111,7 @@ func dropDatabase(adminURL, name string) error {
 		return err
 	}
 	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-	return err
+	return pgadmin.Drop(ctx, conn, name)
 }
 
 // seeder adds users with COPY. Every user has the same precomputed bcrypt hash
@@ -172,12 +169,4 @@ func (s *seeder) seedTo(ctx context.Context, total int) (time.Duration, error) {
 	}
 	s.count = total
 	return time.Since(start), nil
-}
-
-func redact(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(database URL)"
-	}
-	return u.Redacted()
 }

@@ -1,5 +1,5 @@
 // Command bench measures the service against the limit of its stack and
-// prints one table of every workload of issue 6 against its target.
+// prints one table of every workload (W1 to W5, mem, start) against its target.
 //
 //	go run ./bench                       # everything, about 4.5 minutes
 //	go run ./bench -duration 2s -runs 1  # a quick look

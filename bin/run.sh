@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start and stop the users service the way operators of the legacy service do:
 #
-#   export APP_ENV=live            # and DATABASE_URL, SECRET_KEY, ... (see README)
+#   export APP_ENV=live            # and DATABASE_URL, SECRET_KEY, ... (see docs/configuration.md)
 #   ./bin/run.sh start             # build bin/server if needed, run it in the foreground
 #   ./bin/run.sh stop              # SIGTERM the server that start started, wait for it
 #   ./bin/run.sh status            # say whether it runs

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"users/graph"
+	"users/internal/apptest"
 	"users/internal/testdb"
 	"users/internal/validate"
 )
@@ -50,7 +51,7 @@ func TestReplicaMemory(t *testing.T) {
 	t.Parallel()
 	memLimit, env := deployment(t)
 	env["DATABASE_URL"] = testdb.NewURL(t)
-	env["SECRET_KEY"] = newKey(t)
+	env["SECRET_KEY"] = apptest.NewKey(t)
 	env["METRICS_ADDR"] = "off"
 	// Speed only: one client signs up a hundred users, with cheap hashes.
 	env["BCRYPT_COST"], env["RATE_LIMIT_SIGNUP"], env["RATE_LIMIT_LOGIN"] = "4", "0", "0"
@@ -211,20 +212,16 @@ func mib(n int64) float64 { return float64(n) / (1 << 20) }
 // answerCode is the GraphQL extensions.code of the first error, or the REST
 // meta.code, of an answer; "" for GraphQL data without errors.
 func answerCode(body []byte) string {
-	var a struct {
-		Errors []struct {
-			Extensions struct{ Code string } `json:"extensions"`
-		} `json:"errors"`
-		Meta struct{ Code int } `json:"meta"`
-	}
-	if err := json.Unmarshal(body, &a); err != nil {
+	var gql apptest.GraphQLResponse
+	var env apptest.Envelope
+	if json.Unmarshal(body, &gql) != nil || json.Unmarshal(body, &env) != nil {
 		return "not JSON"
 	}
 	switch {
-	case len(a.Errors) > 0:
-		return a.Errors[0].Extensions.Code
-	case a.Meta.Code != 0:
-		return fmt.Sprint(a.Meta.Code)
+	case len(gql.Errors) > 0:
+		return gql.Code()
+	case env.Meta.Code != 0:
+		return fmt.Sprint(env.Meta.Code)
 	}
 	return ""
 }

@@ -4,16 +4,16 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"users/internal/apptest"
 
 	appsv1 "k8s.io/api/apps/v1"
 	"sigs.k8s.io/yaml"
@@ -67,61 +67,22 @@ func startReplica(t *testing.T, env map[string]string) *replica {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	env["PORT"] = strconv.Itoa(port)
-
-	logFile, err := os.Create(filepath.Join(t.TempDir(), "server.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	env["PORT"] = "0"
 	cmd := exec.Command(bin)
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
+	p := apptest.StartProcess(t, cmd)
+	r := &replica{url: p.WaitListening(t, 30*time.Second), cmd: cmd}
+	apptest.Eventually(t, 30*time.Second, "/readyz answers 200", func() bool {
+		resp, err := http.Get(r.url + "/readyz")
+		if err != nil {
+			return false
 		}
-		logFile.Close()
-		if t.Failed() {
-			if b, err := os.ReadFile(logFile.Name()); err == nil {
-				t.Logf("server log (last 3000 bytes):\n%s", b[max(0, len(b)-3000):])
-			}
-		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
 	})
-	r := &replica{url: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd}
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if resp, err := http.Get(r.url + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return r
-			}
-		}
-		select {
-		case <-done:
-			t.Fatalf("the server exited before it was ready")
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the server is not ready after 30 s")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return r
 }
 
 // peakRSS returns the child's peak resident set size (VmHWM), in bytes.

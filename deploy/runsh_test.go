@@ -1,9 +1,7 @@
 package deploy
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"io/fs"
@@ -13,35 +11,17 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/fernet/fernet-go"
 
+	"users/internal/apptest"
 	"users/internal/testdb"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // copyCheckout copies the working tree (what a clone holds, plus files not
 // yet committed, without build output) to a temporary folder, so that run.sh
@@ -131,66 +111,14 @@ func runSh(t *testing.T, root string, env []string, args ...string) (exitCode in
 	}
 }
 
-// started is a `run.sh start` running in the background, as an operator's
-// terminal or supervisor would hold it.
-type started struct {
-	cmd    *exec.Cmd
-	stdout syncBuffer // the server's logs (JSON lines in live)
-	stderr syncBuffer // run.sh's own messages
-	exited chan error
-}
-
-func startRunSh(t *testing.T, root string, env []string) *started {
+// startRunSh runs `run.sh start` in the background, as an operator's
+// terminal or supervisor would hold it: stdout is the server's log (JSON
+// lines in live), stderr run.sh's own messages.
+func startRunSh(t *testing.T, root string, env []string) *apptest.Process {
 	t.Helper()
-	s := &started{exited: make(chan error, 1)}
-	s.cmd = exec.Command(filepath.Join(root, "bin", "run.sh"), "start")
-	s.cmd.Env = env
-	s.cmd.Stderr = &s.stderr
-	stdout, err := s.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			s.stdout.Write([]byte(sc.Text() + "\n"))
-		}
-		s.exited <- s.cmd.Wait() // reaps the server as soon as it exits
-	}()
-	t.Cleanup(func() {
-		if s.cmd.ProcessState == nil {
-			_ = s.cmd.Process.Kill() // our own child, by pid
-			<-s.exited
-		}
-	})
-	return s
-}
-
-// listening waits for the server's `listening` log line and returns its port.
-func (s *started) listening(t *testing.T, timeout time.Duration) string {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		for line := range strings.SplitSeq(s.stdout.String(), "\n") {
-			var l struct{ Msg, Addr string }
-			if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "listening" {
-				i := strings.LastIndex(l.Addr, ":")
-				return l.Addr[i+1:]
-			}
-		}
-		select {
-		case err := <-s.exited:
-			s.exited <- err
-			t.Fatalf("run.sh start exited before the server listened: %v\nstderr:\n%s\nstdout:\n%s", err, s.stderr.String(), s.stdout.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no listening line within %s\nstderr:\n%s\nstdout:\n%s", timeout, s.stderr.String(), s.stdout.String())
-		}
-	}
+	cmd := exec.Command(filepath.Join(root, "bin", "run.sh"), "start")
+	cmd.Env = env
+	return apptest.StartProcess(t, cmd)
 }
 
 func pidAlive(pid int) bool {
@@ -241,13 +169,13 @@ func TestRunShStartStop(t *testing.T) {
 	} {
 		tc.before()
 		s := startRunSh(t, root, env)
-		port := s.listening(t, 5*time.Minute) // a cold build of the whole module can take minutes on 2 cores
-		built := strings.Contains(s.stderr.String(), "building ")
+		base := s.WaitListening(t, 5*time.Minute) // a cold build of the whole module can take minutes on 2 cores
+		built := strings.Contains(s.Stderr.String(), "building ")
 		if built != tc.wantBuild {
-			t.Errorf("%s: built = %v, want %v\nstderr:\n%s", tc.name, built, tc.wantBuild, s.stderr.String())
+			t.Errorf("%s: built = %v, want %v\nstderr:\n%s", tc.name, built, tc.wantBuild, s.Stderr.String())
 		}
-		if round == 0 && !strings.Contains(s.stderr.String(), "stale pid file") {
-			t.Errorf("start did not report the stale pid file:\n%s", s.stderr.String())
+		if round == 0 && !strings.Contains(s.Stderr.String(), "stale pid file") {
+			t.Errorf("start did not report the stale pid file:\n%s", s.Stderr.String())
 		}
 
 		// The pid file names the server itself (start execs it).
@@ -256,14 +184,14 @@ func TestRunShStartStop(t *testing.T) {
 			t.Fatalf("%s: pid file: %v", tc.name, err)
 		}
 		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil || pid != s.cmd.Process.Pid {
-			t.Fatalf("%s: pid file holds %q, want %d", tc.name, b, s.cmd.Process.Pid)
+		if err != nil || pid != s.Cmd.Process.Pid {
+			t.Fatalf("%s: pid file holds %q, want %d", tc.name, b, s.Cmd.Process.Pid)
 		}
 		exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
 		if err != nil || exe != filepath.Join(root, "bin", "server") {
 			t.Errorf("%s: pid %d runs %q (%v), want the copy's bin/server", tc.name, pid, exe, err)
 		}
-		resp, err := http.Get("http://127.0.0.1:" + port + "/healthz")
+		resp, err := http.Get(base + "/healthz")
 		if err != nil {
 			t.Fatalf("%s: /healthz: %v", tc.name, err)
 		}
@@ -289,9 +217,9 @@ func TestRunShStartStop(t *testing.T) {
 			t.Errorf("%s: stop: exit %d:\n%s", tc.name, code, out)
 		}
 		select {
-		case err := <-s.exited:
-			if err != nil {
-				t.Errorf("%s: server exit: %v (want status 0)\nstdout:\n%s", tc.name, err, s.stdout.String())
+		case <-s.Done():
+			if err := s.Err(); err != nil {
+				t.Errorf("%s: server exit: %v (want status 0)\nstdout:\n%s", tc.name, err, s.Stdout.String())
 			}
 		case <-time.After(15 * time.Second):
 			t.Fatalf("%s: the server did not exit after stop", tc.name)
@@ -302,8 +230,8 @@ func TestRunShStartStop(t *testing.T) {
 		if _, err := os.Stat(pidfile); !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("%s: pid file still there after stop (%v)", tc.name, err)
 		}
-		if !strings.Contains(s.stdout.String(), `"msg":"stopped"`) {
-			t.Errorf("%s: no graceful 'stopped' log line:\n%s", tc.name, s.stdout.String())
+		if !strings.Contains(s.Stdout.String(), `"msg":"stopped"`) {
+			t.Errorf("%s: no graceful 'stopped' log line:\n%s", tc.name, s.Stdout.String())
 		}
 	}
 

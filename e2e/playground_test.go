@@ -198,18 +198,9 @@ func writeOperation(t *testing.T, ctx context.Context, name, text string) {
 	}
 }
 
-// result is a GraphQL response as the result pane shows it.
-type result struct {
-	Data   map[string]json.RawMessage `json:"data"`
-	Errors []struct {
-		Message    string         `json:"message"`
-		Extensions map[string]any `json:"extensions"`
-	} `json:"errors"`
-}
-
 // execute presses the run button and waits for the result pane to change; it
 // returns the pane's JSON, decoded, and the text the pane shows.
-func execute(t *testing.T, ctx context.Context) (result, string) {
+func execute(t *testing.T, ctx context.Context) (apptest.GraphQLResponse, string) {
 	t.Helper()
 	before := eval[string](t, ctx, `document.querySelector(`+strconv.Quote(responseEditor)+`).CodeMirror.getValue()`)
 	do(t, ctx, "run", chromedp.Click(chromedp.CSS(executeButton)))
@@ -221,7 +212,7 @@ func execute(t *testing.T, ctx context.Context) (result, string) {
 	if err != nil {
 		t.Fatalf("no result in the result pane: %v", err)
 	}
-	var r result
+	var r apptest.GraphQLResponse
 	if err := json.Unmarshal([]byte(shown), &r); err != nil {
 		t.Fatalf("result pane is not JSON: %v\n%s", err, shown)
 	}
@@ -275,8 +266,8 @@ func TestPlaygroundInBrowser(t *testing.T) {
 }`)
 	r, shown := execute(t, ctx)
 	var created struct{ Username string }
-	if err := json.Unmarshal(r.Data["ada"], &created); err != nil || created.Username != "ada_l" {
-		t.Fatalf("createUser: data.ada = %s (%v)", r.Data["ada"], err)
+	if err := json.Unmarshal(r.Field("ada"), &created); err != nil || created.Username != "ada_l" {
+		t.Fatalf("createUser: data.ada = %s (%v)", r.Field("ada"), err)
 	}
 	if !strings.Contains(shown, "grace_h") {
 		t.Errorf("result pane does not show the new user grace_h:\n%s", shown)
@@ -291,8 +282,8 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		Token string
 		User  struct{ Username string }
 	}
-	if err := json.Unmarshal(r.Data["login"], &login); err != nil || login.Token == "" || login.User.Username != "ada_l" {
-		t.Fatalf("login: data.login = %s (%v)", r.Data["login"], err)
+	if err := json.Unmarshal(r.Field("login"), &login); err != nil || login.Token == "" || login.User.Username != "ada_l" {
+		t.Fatalf("login: data.login = %s (%v)", r.Field("login"), err)
 	}
 
 	// 3. Put the token in the Headers tab and list users.
@@ -310,8 +301,8 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		TotalCount int
 		Nodes      []struct{ Username, Email string }
 	}
-	if err := json.Unmarshal(r.Data["users"], &users); err != nil {
-		t.Fatalf("users: %s: %v", r.Data["users"], err)
+	if err := json.Unmarshal(r.Field("users"), &users); err != nil {
+		t.Fatalf("users: %s: %v", r.Field("users"), err)
 	}
 	var names []string
 	for _, n := range users.Nodes {

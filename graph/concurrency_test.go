@@ -1,12 +1,8 @@
 package graph_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"sync"
 	"testing"
 
@@ -14,37 +10,6 @@ import (
 
 	"users/internal/apptest"
 )
-
-// post sends a GraphQL request without touching t, so goroutines may call it.
-func post(ctx context.Context, srv *apptest.Server, token, query string, vars map[string]any) (apptest.GraphQLResponse, error) {
-	var r apptest.GraphQLResponse
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
-	if err != nil {
-		return r, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))
-	if err != nil {
-		return r, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return r, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return r, err
-	}
-	if err := json.Unmarshal(b, &r); err != nil {
-		return r, fmt.Errorf("%d %s: %w", resp.StatusCode, b, err)
-	}
-	r.Status = resp.StatusCode
-	return r, nil
-}
 
 // race runs f(i) for i in [0, n) on n goroutines released at the same moment,
 // and returns the results in order.
@@ -74,7 +39,7 @@ func TestConcurrentCreateUser(t *testing.T) {
 	const calls, emails = 40, 8
 
 	results := race(calls, func(i int) outcome {
-		r, err := post(t.Context(), srv, "", createUserMutation, map[string]any{"in": map[string]any{
+		r, err := srv.PostGraphQL(t.Context(), "", createUserMutation, map[string]any{"in": map[string]any{
 			"username": fmt.Sprintf("racer%02d", i),
 			"email":    fmt.Sprintf("racer%d@example.com", i%emails),
 			"password": fmt.Sprintf("racerpass%02d", i),
@@ -149,7 +114,7 @@ func TestConcurrentLogin(t *testing.T) {
 		const calls = 20
 
 		results := race(calls, func(int) outcome {
-			r, err := post(t.Context(), srv, "", loginMutation, map[string]any{"e": "popular@example.com", "p": "popularpw1"})
+			r, err := srv.PostGraphQL(t.Context(), "", loginMutation, map[string]any{"e": "popular@example.com", "p": "popularpw1"})
 			return outcome{r, err}
 		})
 		tokens := map[string]bool{}
@@ -190,7 +155,7 @@ func TestConcurrentLogin(t *testing.T) {
 		insertUser(t, srv.Pool, "upgrade", email, string(old), "2222222222")
 
 		results := race(12, func(int) outcome {
-			r, err := post(t.Context(), srv, "", loginMutation, map[string]any{"e": email, "p": password})
+			r, err := srv.PostGraphQL(t.Context(), "", loginMutation, map[string]any{"e": email, "p": password})
 			return outcome{r, err}
 		})
 		for i, res := range results {

@@ -50,18 +50,10 @@ func TestInfoBounds(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := fmt.Sprintf(`{"username": "bounds", "email": "gql%d@example.com", "password": "bounds123", "info": %s}`, i, tt.info)
-			r := graphQLRaw(t, srv, `{"query": "mutation($in: CreateUserInput!) { createUser(input: $in) { info } }", "variables": {"in": `+in+`}}`)
+			r := srv.GraphQLRaw(t, nil, `{"query": "mutation($in: CreateUserInput!) { createUser(input: $in) { info } }", "variables": {"in": `+in+`}}`)
 			restIn := fmt.Sprintf(`{"username": "bounds", "email": "rest%d@example.com", "password": "bounds123", "info": %s}`, i, tt.info)
 			status, _, body := srv.Do(t, http.MethodPost, "/v1/users", http.Header{"Content-Type": {"application/json"}}, restIn)
-			var env struct {
-				Meta struct {
-					Code        int `json:"code"`
-					Description any `json:"description"`
-				} `json:"meta"`
-			}
-			if err := json.Unmarshal(body, &env); err != nil {
-				t.Fatalf("REST: %d %s: %v", status, body, err)
-			}
+			env := apptest.DecodeEnvelope(t, body)
 			if tt.want == nil {
 				if len(r.Errors) > 0 || status != http.StatusOK {
 					t.Fatalf("GraphQL errors %+v; REST %d %s; want both accepted", r.Errors, status, body)
@@ -111,7 +103,7 @@ func TestInfoBounds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := graphQLRaw(t, srv, string(doc))
+			r := srv.GraphQLRaw(t, nil, string(doc))
 			wantError(t, r, tt.code)
 			wantNoData(t, r)
 		})
@@ -159,18 +151,6 @@ func toAny(s []string) []any {
 		out[i] = v
 	}
 	return out
-}
-
-// graphQLRaw posts a raw JSON request body to /graphql.
-func graphQLRaw(t *testing.T, srv *apptest.Server, body string) apptest.GraphQLResponse {
-	t.Helper()
-	status, _, b := srv.Do(t, http.MethodPost, "/graphql", http.Header{"Content-Type": {"application/json"}}, body)
-	var r apptest.GraphQLResponse
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatalf("%d %.300s: %v", status, b, err)
-	}
-	r.Status = status
-	return r
 }
 
 // TestResponseLimit: rows stored before the info bound (legacy data) still

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"users/internal/apptest"
+	"users/internal/compare"
 	"users/internal/exchange"
 	"users/internal/testdb"
 )
@@ -145,43 +146,13 @@ func compareUser(t *testing.T, at string, want, got map[string]any, login bool, 
 	}
 }
 
-// sameDescription compares meta.description. For validation errors (88 with
-// per-field messages) one message may be a string or a one-item list, and the
-// order within a field may differ: cerberus 1.3 sorts by rule name, while the
-// documented legacy API (the seed README) puts the regex message first.
+// sameDescription compares meta.description: validation messages (code 88)
+// as compare.SameFieldMessages does, anything else exactly.
 func sameDescription(code, want, got any) bool {
-	wf, wok := want.(map[string]any)
-	gf, gok := got.(map[string]any)
-	if code != float64(88) || !wok || !gok {
-		return reflect.DeepEqual(want, got)
+	if code == float64(88) && compare.SameFieldMessages(want, got) {
+		return true
 	}
-	if len(wf) != len(gf) {
-		return false
-	}
-	for field, w := range wf {
-		a, b := messages(w), messages(gf[field])
-		slices.Sort(a)
-		slices.Sort(b)
-		if len(a) == 0 || !slices.Equal(a, b) {
-			return false
-		}
-	}
-	return true
-}
-
-func messages(v any) []string {
-	switch v := v.(type) {
-	case string:
-		return []string{v}
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, m := range v {
-			s, _ := m.(string)
-			out = append(out, s)
-		}
-		return out
-	}
-	return nil
+	return reflect.DeepEqual(want, got)
 }
 
 func maps(m map[string]any) map[string]any {

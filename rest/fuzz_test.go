@@ -1,7 +1,6 @@
 package rest_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,16 +11,16 @@ import (
 )
 
 // checkEnvelope fails unless body is a legacy envelope with a known status.
-func checkEnvelope(t *testing.T, status int, body []byte) envelope {
+func checkEnvelope(t *testing.T, status int, body []byte) apptest.Envelope {
 	t.Helper()
 	switch status {
 	case 200, 400, 401, 404, 413, 429, 500:
 	default:
 		t.Fatalf("unexpected status %d: %s", status, body)
 	}
-	var e envelope
-	if err := json.Unmarshal(body, &e); err != nil || e.Meta.Code == 0 || e.Meta.Message == "" {
-		t.Fatalf("not an envelope (%v): %q", err, body)
+	e := apptest.DecodeEnvelope(t, body)
+	if e.Meta.Message == "" {
+		t.Fatalf("an envelope without a message: %q", body)
 	}
 	if status == 500 && e.Meta.Code == 500 {
 		t.Fatalf("internal error for a client input: %s", body)

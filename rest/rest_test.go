@@ -12,24 +12,6 @@ import (
 	"users/internal/apptest"
 )
 
-type envelope struct {
-	Meta struct {
-		Code        int    `json:"code"`
-		Message     string `json:"message"`
-		Description any    `json:"description"`
-	} `json:"meta"`
-	Data json.RawMessage `json:"data"`
-}
-
-func decodeEnvelope(t *testing.T, body []byte) envelope {
-	t.Helper()
-	var e envelope
-	if err := json.Unmarshal(body, &e); err != nil || e.Meta.Code == 0 {
-		t.Fatalf("not an envelope (%v): %s", err, body)
-	}
-	return e
-}
-
 var jsonHeader = http.Header{"Content-Type": {"application/json"}}
 
 func countUsers(t *testing.T, srv *apptest.Server) int {
@@ -100,7 +82,7 @@ func TestCreateUserDecoding(t *testing.T) {
 			if ct := header.Get("Content-Type"); ct != "application/json" {
 				t.Errorf("Content-Type = %q", ct)
 			}
-			e := decodeEnvelope(t, body)
+			e := apptest.DecodeEnvelope(t, body)
 			if e.Meta.Code != tt.code {
 				t.Errorf("meta.code = %d, want %d", e.Meta.Code, tt.code)
 			}
@@ -131,7 +113,7 @@ func TestDuplicateText(t *testing.T) {
 				t.Fatalf("first sign-up: %d %s", status, body)
 			}
 			status, _, body := srv.Do(t, http.MethodPost, "/v1/users", jsonHeader, doc)
-			e := decodeEnvelope(t, body)
+			e := apptest.DecodeEnvelope(t, body)
 			desc, _ := e.Meta.Description.(map[string]any)
 			if status != 500 || e.Meta.Code != 77 || desc == nil {
 				t.Fatalf("second sign-up: %d %s, want 500 with code 77", status, body)
@@ -207,7 +189,7 @@ func TestLoginDecoding(t *testing.T) {
 			if status != tt.status {
 				t.Errorf("status = %d, want %d: %s", status, tt.status, body)
 			}
-			e := decodeEnvelope(t, body)
+			e := apptest.DecodeEnvelope(t, body)
 			if e.Meta.Code != tt.code || !jsonEqual(e.Meta.Description, tt.desc) {
 				t.Errorf("meta = %d %#v, want %d %#v", e.Meta.Code, e.Meta.Description, tt.code, tt.desc)
 			}
@@ -266,7 +248,7 @@ func TestRoutes(t *testing.T) {
 			if status != tt.status {
 				t.Errorf("status = %d, want %d: %s", status, tt.status, body)
 			}
-			e := decodeEnvelope(t, body)
+			e := apptest.DecodeEnvelope(t, body)
 			if e.Meta.Code != tt.code || !jsonEqual(e.Meta.Description, tt.desc) {
 				t.Errorf("meta = %d %#v, want %d %#v", e.Meta.Code, e.Meta.Description, tt.code, tt.desc)
 			}
@@ -298,7 +280,7 @@ func TestUsersPaging(t *testing.T) {
 			t.Fatalf("%s: %d %s", path, status, body)
 		}
 		var users []struct{ Username string }
-		if err := json.Unmarshal(decodeEnvelope(t, body).Data, &users); err != nil {
+		if err := json.Unmarshal(apptest.DecodeEnvelope(t, body).Data, &users); err != nil {
 			t.Fatal(err)
 		}
 		for _, u := range users {
@@ -324,7 +306,7 @@ func TestBodyTooLarge(t *testing.T) {
 	if status != http.StatusRequestEntityTooLarge {
 		t.Errorf("status = %d, want 413", status)
 	}
-	if e := decodeEnvelope(t, body); e.Meta.Code != 413 {
+	if e := apptest.DecodeEnvelope(t, body); e.Meta.Code != 413 {
 		t.Errorf("meta.code = %d, want 413", e.Meta.Code)
 	}
 }

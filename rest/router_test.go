@@ -193,7 +193,7 @@ func TestLegacyRouter(t *testing.T) {
 				if ct := header.Get("Content-Type"); ct != "application/json" {
 					t.Errorf("Content-Type = %q", ct)
 				}
-				e := decodeEnvelope(t, body)
+				e := apptest.DecodeEnvelope(t, body)
 				if e.Meta.Code != tt.code {
 					t.Errorf("meta.code = %d, want %d\n%s", e.Meta.Code, tt.code, body)
 				}

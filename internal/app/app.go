@@ -1,6 +1,7 @@
 // Package app wires the service: one chi router holding GraphQL, the
 // playground, the legacy REST layer and the operations endpoints, over one
-// set of resolvers and one middleware stack.
+// set of resolvers and one middleware stack. It builds and starts nothing:
+// internal/server runs what New returns.
 package app
 
 import (
@@ -30,9 +31,23 @@ import (
 	"users/rest"
 )
 
-// New returns the service's HTTP handler. Background work it starts stops when
-// ctx ends.
-func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (http.Handler, error) {
+// Service is the service built and not yet running: the handlers for its
+// listeners and the work that runs beside them.
+type Service struct {
+	// Handler serves the public port.
+	Handler http.Handler
+	// Metrics serves /metrics on METRICS_ADDR's own listener; nil when
+	// METRICS_ADDR is unset or "off" (see metricsHandler).
+	Metrics http.Handler
+	// Background runs while the listeners serve, each until its context
+	// ends, then returns: the session cache's listener and the rate
+	// limiter's upkeep. A non-nil error stops the service.
+	Background []func(context.Context) error
+}
+
+// New builds the service on pool. It starts no goroutine and opens no
+// listener or connection of its own.
+func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, error) {
 	log = slog.New(withRequestID{log.Handler()})
 	queries := db.New(pool)
 	passwords, err := auth.NewPasswords(cfg.BcryptCost)
@@ -52,7 +67,7 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 	mets.WatchPool(pool)
 	mets.WatchBcrypt(passwords.InFlight)
 	events := secevent.New(log, secevent.NewEmailHasher(cfg.Keys[0][:]), mets.SecurityEvent)
-	limiter, err := ratelimit.FromConfig(ctx, log, cfg, ratelimit.Options{
+	limiter, err := ratelimit.FromConfig(log, cfg, ratelimit.Options{
 		Events: events, OnReject: mets.RateLimitRejected, OnStoreError: mets.RateLimitStoreError,
 	})
 	if err != nil {
@@ -77,7 +92,6 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 	// Sessions are cached in memory; a logout anywhere revokes them here at
 	// once through LISTEN/NOTIFY (see internal/sessioncache).
 	sessions := sessioncache.New(pool.Config().ConnConfig, queries.GetUsersBySID, sessioncache.Options{Logger: log})
-	go sessions.Run(ctx)
 	resolver.Sessions = sessions // a logout here revokes here before it answers
 	r.Use(auth.Middleware(tokens, sessions.Lookup, limiter, events))
 
@@ -100,12 +114,17 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 		writeStatus(w, http.StatusOK, "ok")
 	})
 	r.Get("/readyz", readyz(pool))
-	if err := serveMetrics(ctx, log, cfg, r, mets); err != nil {
-		return nil, err
-	}
+	metricsMux := metricsHandler(cfg, r, mets)
 
 	rest.Routes(r, resolver, log, banner(cfg, pool))
-	return r, nil
+	return &Service{
+		Handler: r,
+		Metrics: metricsMux,
+		Background: []func(context.Context) error{
+			func(ctx context.Context) error { sessions.Run(ctx); return nil },
+			limiter.Run,
+		},
+	}, nil
 }
 
 // banner is the "database" text of the legacy banner at GET /. Legacy named

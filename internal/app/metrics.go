@@ -1,12 +1,7 @@
 package app
 
 import (
-	"context"
-	"fmt"
-	"log/slog"
-	"net"
 	"net/http"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -14,17 +9,16 @@ import (
 	"users/internal/metrics"
 )
 
-// serveMetrics publishes /metrics as METRICS_ADDR says:
+// metricsHandler places /metrics as METRICS_ADDR says:
 //
-//   - host:port: on a listener of its own, and not on the public router, so
-//     Prometheus scrapes a port the load balancer never exposes. The listener
-//     is open when serveMetrics returns (a busy port fails start-up) and
-//     closes when ctx ends.
+//   - host:port: on a listener of its own (the handler returned, which
+//     internal/server serves there), and not on the public router, so
+//     Prometheus scrapes a port the load balancer never exposes.
 //   - "off": nowhere.
-//   - unset: on the public router outside live (handy locally); nowhere in
+//   - unset: on the public router r outside live (handy locally); nowhere in
 //     live, where route counts, operation names and pool sizes are not for
 //     the internet to read.
-func serveMetrics(ctx context.Context, log *slog.Logger, cfg config.Config, r chi.Router, mets *metrics.Metrics) error {
+func metricsHandler(cfg config.Config, r chi.Router, mets *metrics.Metrics) http.Handler {
 	switch cfg.MetricsAddr {
 	case "off":
 		return nil
@@ -34,29 +28,7 @@ func serveMetrics(ctx context.Context, log *slog.Logger, cfg config.Config, r ch
 		}
 		return nil
 	}
-	ln, err := net.Listen("tcp", cfg.MetricsAddr)
-	if err != nil {
-		return fmt.Errorf("METRICS_ADDR: %w", err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", mets.Handler())
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	go func() {
-		if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
-			log.Error("metrics listener", "err", err)
-		}
-	}()
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	log.Info("metrics listening", "addr", ln.Addr().String())
-	return nil
+	return mux
 }

@@ -1,16 +1,15 @@
-// Package apptest starts the real service over a fresh test database, for
-// black-box tests of GraphQL and REST over HTTP.
+// Package apptest is the one test harness: it runs the real service in
+// process, through the same serve loop as production (internal/server), on a
+// fresh test database, and holds what black-box tests of GraphQL and REST
+// over HTTP share: a client, the legacy envelope and GraphQL response types,
+// a goroutine-safe buffer, and a child process running the server binary.
 package apptest
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
+	"context"
 	"log/slog"
+	"net"
 	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,19 +18,23 @@ import (
 
 	"users/internal/app"
 	"users/internal/config"
+	"users/internal/server"
 	"users/internal/testdb"
 )
 
-// Server is a running service on its own database.
+// Server is the service running in process on its own database. Its Client
+// sends requests to the public listener.
 type Server struct {
-	URL    string
-	Pool   *pgxpool.Pool
-	Config config.Config
-	Logs   *Buffer // everything the service logged
+	Client
+	MetricsURL string // METRICS_ADDR's listener; "" when it has none
+	PprofURL   string // PPROF_ADDR's listener; "" when it has none
+	Pool       *pgxpool.Pool
+	Config     config.Config
+	Logs       *Buffer // everything the service logged, as JSON lines
 }
 
-// Config is the test configuration: the legacy key, the cheapest bcrypt, no
-// rate limits, everything on.
+// Config is the test configuration: any free port, the legacy key, the
+// cheapest bcrypt, no rate limits, everything on.
 func Config() config.Config {
 	keys, err := fernet.DecodeKeys(config.LegacyKey)
 	if err != nil {
@@ -39,6 +42,7 @@ func Config() config.Config {
 	}
 	return config.Config{
 		Env:             config.EnvLocal,
+		Port:            0,
 		Keys:            keys,
 		TokenTTL:        time.Hour,
 		BcryptCost:      4,
@@ -55,138 +59,85 @@ func Config() config.Config {
 }
 
 // Start runs the service with cfg (usually Config() with changes) on a fresh
-// migrated database; it stops at the end of the test.
+// migrated database, until the end of the test.
 func Start(tb testing.TB, cfg config.Config) *Server {
 	tb.Helper()
 	return StartOn(tb, cfg, testdb.New(tb))
 }
 
-// StartOn runs the service on an existing pool.
+// StartOn runs the service on an existing pool (two servers on one pool are
+// two replicas) until the end of the test, and returns once every listener
+// is open. At the end of the test it stops the service and fails the test if
+// the shutdown was not clean.
 func StartOn(tb testing.TB, cfg config.Config, pool *pgxpool.Pool) *Server {
 	tb.Helper()
 	logs := &Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h, err := app.New(tb.Context(), log, cfg, pool)
+	svc, err := app.New(log, cfg, pool)
 	if err != nil {
 		tb.Fatalf("app.New: %v", err)
 	}
-	ts := httptest.NewServer(h)
-	tb.Cleanup(ts.Close)
-	return &Server{URL: ts.URL, Pool: pool, Config: cfg, Logs: logs}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan server.Addrs, 1)
+	done := make(chan error, 1)
+	go func() { done <- server.Serve(ctx, log, cfg, svc, func(a server.Addrs) { ready <- a }) }()
+	var addrs server.Addrs
+	select {
+	case addrs = <-ready:
+	case err := <-done:
+		cancel()
+		tb.Fatalf("server.Serve: %v", err)
+	}
+	// A client of its own, whose idle connections the cleanup closes first:
+	// a connection the client opened but never used (it dials while it
+	// waits for a busy one) would hold the shutdown for 5 s.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	tb.Cleanup(func() {
+		transport.CloseIdleConnections()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				tb.Errorf("the server's shutdown: %v", err)
+			}
+		case <-time.After(cfg.ShutdownTimeout + 10*time.Second):
+			tb.Errorf("the server did not stop within SHUTDOWN_TIMEOUT (%s)", cfg.ShutdownTimeout)
+		}
+	})
+	return &Server{
+		Client:     Client{URL: BaseURL(addrs.Public), HTTP: &http.Client{Transport: transport}},
+		MetricsURL: BaseURL(addrs.Metrics),
+		PprofURL:   BaseURL(addrs.Pprof),
+		Pool:       pool,
+		Config:     cfg,
+		Logs:       logs,
+	}
 }
 
-// Do sends a request and returns the status, headers and body.
-func (s *Server) Do(tb testing.TB, method, path string, header http.Header, body string) (int, http.Header, []byte) {
+// SID returns the session id stored for the user with email, failing the
+// test if there is none.
+func (s *Server) SID(tb testing.TB, email string) string {
 	tb.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
+	var sid string
+	if err := s.Pool.QueryRow(tb.Context(), `SELECT sid FROM "user" WHERE email = $1`, email).Scan(&sid); err != nil {
+		tb.Fatalf("read the sid of %s: %v", email, err)
 	}
-	req, err := http.NewRequestWithContext(tb.Context(), method, s.URL+path, rd)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		tb.Fatalf("%s %s: read body: %v", method, path, err)
-	}
-	return resp.StatusCode, resp.Header, b
+	return sid
 }
 
-// GraphQLResponse is a decoded GraphQL answer.
-type GraphQLResponse struct {
-	Status int
-	Data   json.RawMessage `json:"data"`
-	Errors []struct {
-		Message    string         `json:"message"`
-		Path       []any          `json:"path"`
-		Extensions map[string]any `json:"extensions"`
-	} `json:"errors"`
-}
-
-// Code returns the extensions.code of the first error, "" when there is none.
-func (r GraphQLResponse) Code() string {
-	if len(r.Errors) == 0 {
+// BaseURL returns http://host:port for a listener's address, dialing
+// 127.0.0.1 where the listener is on every interface ("[::]:5000",
+// ":5000"); "" for "".
+func BaseURL(addr string) string {
+	if addr == "" {
 		return ""
 	}
-	c, _ := r.Errors[0].Extensions["code"].(string)
-	return c
-}
-
-// GraphQL posts a query with variables and an optional token.
-func (s *Server) GraphQL(tb testing.TB, token, query string, vars map[string]any) GraphQLResponse {
-	tb.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		tb.Fatal(err)
+		return "http://" + addr
 	}
-	h := http.Header{"Content-Type": {"application/json"}, "Accept": {"application/graphql-response+json"}}
-	if token != "" {
-		h.Set("Authorization", token)
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
 	}
-	status, _, b := s.Do(tb, http.MethodPost, "/graphql", h, string(body))
-	var r GraphQLResponse
-	if err := json.Unmarshal(b, &r); err != nil {
-		tb.Fatalf("graphql: %d %s: %v", status, b, err)
-	}
-	r.Status = status
-	return r
-}
-
-// Decode unmarshals r.Data into v.
-func (r GraphQLResponse) Decode(tb testing.TB, v any) {
-	tb.Helper()
-	if len(r.Errors) > 0 {
-		tb.Fatalf("graphql errors: %+v", r.Errors)
-	}
-	if err := json.Unmarshal(r.Data, v); err != nil {
-		tb.Fatalf("decode data %s: %v", r.Data, err)
-	}
-}
-
-// SignUp creates a user through GraphQL and fails the test if it cannot.
-func (s *Server) SignUp(tb testing.TB, username, email, password string) {
-	tb.Helper()
-	r := s.GraphQL(tb, "", `mutation($in: CreateUserInput!) { createUser(input: $in) { id } }`,
-		map[string]any{"in": map[string]any{"username": username, "email": email, "password": password}})
-	if len(r.Errors) > 0 {
-		tb.Fatalf("sign up %s: %+v", email, r.Errors)
-	}
-}
-
-// Login logs in through GraphQL and returns the token.
-func (s *Server) Login(tb testing.TB, email, password string) string {
-	tb.Helper()
-	r := s.GraphQL(tb, "", `mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }`,
-		map[string]any{"e": email, "p": password})
-	var out struct{ Login struct{ Token string } }
-	r.Decode(tb, &out)
-	return out.Login.Token
-}
-
-// Buffer is a goroutine-safe log sink.
-type Buffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *Buffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// String returns everything written so far.
-func (b *Buffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	return "http://" + net.JoinHostPort(host, port)
 }

@@ -89,7 +89,7 @@ func sameMeta(a, b map[string]any) bool {
 	if canonical(a["code"]) != canonical(b["code"]) || canonical(a["message"]) != canonical(b["message"]) {
 		return false
 	}
-	if canonical(a["code"]) == "88" && sameFieldMessages(a["description"], b["description"]) {
+	if canonical(a["code"]) == "88" && SameFieldMessages(a["description"], b["description"]) {
 		return len(a) == len(b)
 	}
 	return canonical(normalize(a)) == canonical(normalize(b))

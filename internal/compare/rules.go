@@ -46,7 +46,12 @@ func validationShape(_ exchange.Exchange, legacy, neu answer) bool {
 	return canonical(normalize(without(l, "meta"))) == canonical(normalize(without(n, "meta")))
 }
 
-func sameFieldMessages(a, b any) bool {
+// SameFieldMessages reports whether two validation descriptions (meta.description
+// of a code 88: field -> message or list of messages) hold the same messages
+// per field, whatever their order and whether one message is a string or a
+// one-item list: cerberus 1.3 sorts a field's messages by rule name, while the
+// documented legacy API (the seed README) puts the regex message first.
+func SameFieldMessages(a, b any) bool {
 	af, aok := a.(map[string]any)
 	bf, bok := b.(map[string]any)
 	if !aok || !bok || len(af) != len(bf) {

@@ -1,7 +1,6 @@
 package legacyapp_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -11,10 +10,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"users/internal/apptest"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -97,7 +97,7 @@ func startLegacy(t *testing.T, src, dbURL string) string {
 	ln.Close()
 	defer lnFile.Close()
 
-	out := &syncBuffer{}
+	out := &apptest.Buffer{} // gunicorn's stdout and stderr
 	cmd := exec.Command(gunicorn, "--chdir", dir, "--bind", "fd://3", "--workers", "1", "--timeout", "60", "app.main:application")
 	cmd.Env = env
 	cmd.Dir = dir
@@ -152,22 +152,4 @@ func ready(ctx context.Context, base string) bool {
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
-}
-
-// syncBuffer collects a process's output from two pipes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

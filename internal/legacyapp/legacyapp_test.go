@@ -25,15 +25,6 @@ const (
 
 var jsonHeader = http.Header{"Content-Type": {"application/json"}}
 
-// envelope is the legacy REST answer.
-type envelope struct {
-	Meta struct {
-		Code    int    `json:"code"`
-		Message string `json:"message"`
-	} `json:"meta"`
-	Data json.RawMessage `json:"data"`
-}
-
 type restUser struct {
 	Username string         `json:"username"`
 	Email    string         `json:"email"`
@@ -41,21 +32,9 @@ type restUser struct {
 	Info     map[string]any `json:"info"`
 }
 
-// call sends a REST request to base and decodes the envelope.
-func call(t *testing.T, base, method, path string, h http.Header, body string) (int, envelope) {
-	t.Helper()
-	srv := &apptest.Server{URL: base}
-	status, _, b := srv.Do(t, method, path, h, body)
-	var e envelope
-	if err := json.Unmarshal(b, &e); err != nil {
-		t.Fatalf("%s %s %s: %d %s: %v", base, method, path, status, b, err)
-	}
-	return status, e
-}
-
 func login(t *testing.T, base, email, password string) restUser {
 	t.Helper()
-	status, e := call(t, base, http.MethodGet, "/v1/users/self/login", jsonHeader,
+	status, e := (apptest.Client{URL: base}).REST(t, http.MethodGet, "/v1/users/self/login", jsonHeader,
 		`{"email": "`+email+`", "password": "`+password+`"}`)
 	var u restUser
 	if status != http.StatusOK || json.Unmarshal(e.Data, &u) != nil || u.Token == "" {
@@ -93,7 +72,7 @@ func TestLegacyUsersServedHere(t *testing.T) {
 		`{"username": "test1", "email": "test1@gmail.com", "password": "test1234"}`,
 		`{"username": "test2", "email": "test2@gmail.com", "password": "test1234", "info": {"phone": "123", "n": 1}}`,
 	} {
-		if status, e := call(t, legacy, http.MethodPost, "/v1/users", jsonHeader, body); status != http.StatusOK || e.Meta.Code != 200 {
+		if status, e := (apptest.Client{URL: legacy}).REST(t, http.MethodPost, "/v1/users", jsonHeader, body); status != http.StatusOK || e.Meta.Code != 200 {
 			t.Fatalf("legacy sign-up: %d %+v", status, e)
 		}
 	}
@@ -108,14 +87,14 @@ func TestLegacyUsersServedHere(t *testing.T) {
 		if got := here.Login(t, "test2@gmail.com", "test1234"); got == "" {
 			t.Error("GraphQL login of a legacy user: no token")
 		}
-		if status, e := call(t, here.URL, http.MethodGet, "/v1/users/self/login", jsonHeader,
+		if status, e := here.REST(t, http.MethodGet, "/v1/users/self/login", jsonHeader,
 			`{"email": "test1@gmail.com", "password": "wrongpass1"}`); status != http.StatusBadRequest || e.Meta.Code != 22 {
 			t.Errorf("wrong password: %d %+v, want 400/22", status, e)
 		}
 	})
 	t.Run("legacy token authenticates here", func(t *testing.T) {
 		h := http.Header{"Authorization": {legacyUser.Token}}
-		status, e := call(t, here.URL, http.MethodGet, "/v1/users", h, "")
+		status, e := here.REST(t, http.MethodGet, "/v1/users", h, "")
 		var users []restUser
 		if status != http.StatusOK || json.Unmarshal(e.Data, &users) != nil || len(users) != 2 {
 			t.Fatalf("GET /v1/users with the legacy token: %d %+v", status, e)

@@ -15,26 +15,16 @@
 package pglocal
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/url"
-	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"users/internal/pgadmin"
 )
 
 // ErrNotInstalled is returned by [Ensure] when no server answers and no PostgreSQL
@@ -62,10 +52,10 @@ func Ensure(ctx context.Context, log *slog.Logger) (url string, stop func(), err
 	u := localURL(defaultPort)
 	perr := ping(ctx, u)
 	if perr == nil {
-		log.Info("postgres found", "url", redact(u))
+		log.Info("postgres found", "url", pgadmin.Redact(u))
 		return u, noop, nil
 	}
-	log.Debug("no postgres on default port", "url", redact(u), "err", perr)
+	log.Debug("no postgres on default port", "url", pgadmin.Redact(u), "err", perr)
 
 	if u, ok := systemCluster(ctx, log); ok {
 		return u, noop, nil
@@ -81,15 +71,6 @@ func noop() {}
 // localURL is the URL of a trust-auth server on 127.0.0.1.
 func localURL(port int) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
-}
-
-// redact hides a password in a URL, for logging.
-func redact(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable url)"
-	}
-	return u.Redacted()
 }
 
 // ping connects to the server at u, pings it and disconnects.
@@ -130,313 +111,4 @@ func waitReady(ctx context.Context, u string, timeout time.Duration) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-}
-
-// cluster is one line of pg_lsclusters.
-type cluster struct {
-	Version string
-	Name    string
-	Port    int
-	Status  string // "online", "down", "online,recovery", "down,binaries_missing", ...
-}
-
-// parseClusters parses the output of pg_lsclusters --no-header:
-// "Ver Cluster Port Status Owner Datadirectory Logfile", blank-separated.
-func parseClusters(out []byte) []cluster {
-	var cs []cluster
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) < 4 {
-			continue
-		}
-		port, err := strconv.Atoi(f[2])
-		if err != nil {
-			continue
-		}
-		cs = append(cs, cluster{Version: f[0], Name: f[1], Port: port, Status: f[3]})
-	}
-	return cs
-}
-
-// systemCluster uses a Debian cluster: one already online on another port, or one
-// that is down and that we may start (as root). It reports false, after logging why,
-// when there is none to use.
-func systemCluster(ctx context.Context, log *slog.Logger) (string, bool) {
-	lsclusters, err := exec.LookPath("pg_lsclusters")
-	if err != nil {
-		return "", false
-	}
-	out, err := exec.CommandContext(ctx, lsclusters, "--no-header").Output()
-	if err != nil {
-		log.Warn("pg_lsclusters failed", "err", err)
-		return "", false
-	}
-	clusters := parseClusters(out)
-	// A running cluster on another port than 5432 may well accept us.
-	for _, c := range clusters {
-		if strings.HasPrefix(c.Status, "online") && c.Port != defaultPort {
-			u := localURL(c.Port)
-			if err := ping(ctx, u); err == nil {
-				log.Info("postgres found", "cluster", c.Version+"/"+c.Name, "url", redact(u))
-				return u, true
-			}
-		}
-	}
-	if os.Geteuid() != 0 {
-		return "", false
-	}
-	ctlcluster, err := exec.LookPath("pg_ctlcluster")
-	if err != nil {
-		return "", false
-	}
-	for _, c := range clusters {
-		if c.Status != "down" {
-			continue // online (and not answering us), or binaries missing
-		}
-		u := localURL(c.Port)
-		log.Info("starting system postgres cluster", "cluster", c.Version+"/"+c.Name, "port", c.Port)
-		out, err := exec.CommandContext(ctx, ctlcluster, "--skip-systemctl-redirect", c.Version, c.Name, "start").CombinedOutput()
-		if err != nil {
-			// Another test process may have started it a moment ago: wait anyway.
-			log.Debug("pg_ctlcluster start failed", "cluster", c.Version+"/"+c.Name, "err", err, "output", strings.TrimSpace(string(out)))
-		}
-		if err := waitReady(ctx, u, clusterStartTimeout); err != nil {
-			log.Warn("system postgres cluster did not start", "cluster", c.Version+"/"+c.Name, "err", err, "output", strings.TrimSpace(string(out)))
-			continue
-		}
-		log.Info("postgres started", "cluster", c.Version+"/"+c.Name, "url", redact(u))
-		return u, true
-	}
-	return "", false
-}
-
-// binaries are the server programs used for a throwaway cluster.
-type binaries struct {
-	initdb, pgctl string
-}
-
-// binGlobs are the places, besides PATH, where PostgreSQL installs its programs:
-// Debian/Ubuntu, then RHEL/Fedora (PGDG), then a source build.
-var binGlobs = []string{"/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/usr/local/pgsql/bin"}
-
-// findBinaries finds initdb and pg_ctl: on PATH, else in the newest installed
-// version's bin directory.
-func findBinaries() (binaries, error) {
-	if initdb, err := exec.LookPath("initdb"); err == nil {
-		// Prefer the pg_ctl beside initdb, so that both have the same version.
-		pgctl := filepath.Join(filepath.Dir(initdb), "pg_ctl")
-		if !isExecutable(pgctl) {
-			pgctl, err = exec.LookPath("pg_ctl")
-		}
-		if err == nil {
-			return binaries{initdb: initdb, pgctl: pgctl}, nil
-		}
-	}
-	for _, g := range binGlobs {
-		dirs, _ := filepath.Glob(g)
-		slices.SortFunc(dirs, func(a, b string) int { return compareVersions(versionOf(b), versionOf(a)) })
-		for _, d := range dirs {
-			b := binaries{initdb: filepath.Join(d, "initdb"), pgctl: filepath.Join(d, "pg_ctl")}
-			if isExecutable(b.initdb) && isExecutable(b.pgctl) {
-				return b, nil
-			}
-		}
-	}
-	return binaries{}, ErrNotInstalled
-}
-
-func isExecutable(path string) bool {
-	fi, err := os.Stat(path)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
-}
-
-// versionOf extracts the version from a bin directory such as
-// /usr/lib/postgresql/16/bin or /usr/pgsql-9.6/bin.
-func versionOf(binDir string) string {
-	d := filepath.Base(filepath.Dir(binDir))
-	return strings.TrimPrefix(d, "pgsql-")
-}
-
-// compareVersions compares dotted numeric versions ("9.6" < "10" < "16").
-func compareVersions(a, b string) int {
-	as, bs := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < max(len(as), len(bs)); i++ {
-		var x, y int
-		if i < len(as) {
-			x, _ = strconv.Atoi(as[i])
-		}
-		if i < len(bs) {
-			y, _ = strconv.Atoi(bs[i])
-		}
-		if x != y {
-			return x - y
-		}
-	}
-	return 0
-}
-
-// runner runs the server programs, as the postgres system user when we are root
-// (initdb and postgres refuse to run as root).
-type runner struct {
-	asPostgres bool
-	uid, gid   int
-	dir        string // working directory, readable by the user running the programs
-}
-
-func newRunner() (runner, error) {
-	if os.Geteuid() != 0 {
-		return runner{}, nil
-	}
-	u, err := user.Lookup(postgresUser)
-	if err != nil {
-		return runner{}, fmt.Errorf("running as root, and initdb refuses root: need the %q system user: %w", postgresUser, err)
-	}
-	uid, err := strconv.Atoi(u.Uid)
-	if err != nil {
-		return runner{}, fmt.Errorf("uid of %q: %w", postgresUser, err)
-	}
-	gid, err := strconv.Atoi(u.Gid)
-	if err != nil {
-		return runner{}, fmt.Errorf("gid of %q: %w", postgresUser, err)
-	}
-	return runner{asPostgres: true, uid: uid, gid: gid}, nil
-}
-
-// command builds the command for prog with args, wrapped in runuser or su when the
-// program must run as the postgres user.
-func (r runner) command(ctx context.Context, prog string, args ...string) *exec.Cmd {
-	var cmd *exec.Cmd
-	switch {
-	case !r.asPostgres:
-		cmd = exec.CommandContext(ctx, prog, args...)
-	case haveRunuser():
-		cmd = exec.CommandContext(ctx, "runuser", append([]string{"-u", postgresUser, "--", prog}, args...)...)
-	default:
-		quoted := make([]string, 0, len(args)+1)
-		for _, a := range append([]string{prog}, args...) {
-			quoted = append(quoted, shellQuote(a))
-		}
-		cmd = exec.CommandContext(ctx, "su", postgresUser, "-s", "/bin/sh", "-c", "exec "+strings.Join(quoted, " "))
-	}
-	cmd.Dir = r.dir
-	return cmd
-}
-
-// run runs prog and returns its error with its output.
-func (r runner) run(ctx context.Context, prog string, args ...string) error {
-	out, err := r.command(ctx, prog, args...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("%s: %w: %s", filepath.Base(prog), err, strings.TrimSpace(string(out)))
-	}
-	return nil
-}
-
-var haveRunuser = sync.OnceValue(func() bool {
-	_, err := exec.LookPath("runuser")
-	return err == nil
-})
-
-// shellQuote quotes s for /bin/sh.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// freePort asks the kernel for a free TCP port on 127.0.0.1. Another process may
-// take it before the server binds it; startThrowaway retries then.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// startThrowaway creates a new cluster in a temporary directory and starts it on a
-// free port. stop shuts it down and removes the directory.
-func startThrowaway(ctx context.Context, log *slog.Logger) (url string, stop func(), err error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	bins, err := findBinaries()
-	if err != nil {
-		return "", nil, err
-	}
-	r, err := newRunner()
-	if err != nil {
-		return "", nil, err
-	}
-	dir, err := os.MkdirTemp("", "pglocal-")
-	if err != nil {
-		return "", nil, fmt.Errorf("throwaway postgres: %w", err)
-	}
-	// On failure, stop the server if it started, and remove the directory.
-	started := false
-	defer func() {
-		if err != nil {
-			if started {
-				_ = r.run(context.WithoutCancel(ctx), bins.pgctl, "stop", "-D", filepath.Join(dir, "data"), "-m", "immediate", "-w")
-			}
-			_ = os.RemoveAll(dir)
-		}
-	}()
-	if r.asPostgres {
-		if err := os.Chown(dir, r.uid, r.gid); err != nil {
-			return "", nil, fmt.Errorf("throwaway postgres: %w", err)
-		}
-	}
-	r.dir = dir
-	data := filepath.Join(dir, "data")
-
-	t0 := time.Now()
-	// --no-sync: the cluster lives no longer than this process, durability is moot.
-	if err := r.run(ctx, bins.initdb, "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"); err != nil {
-		return "", nil, fmt.Errorf("throwaway postgres: %w", err)
-	}
-
-	var port int
-	for attempt := 1; ; attempt++ {
-		port, err = freePort()
-		if err != nil {
-			return "", nil, fmt.Errorf("throwaway postgres: free port: %w", err)
-		}
-		// Settings on the command line; the directory is quoted because pg_ctl hands
-		// the options to /bin/sh.
-		opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-			port, shellQuote(dir))
-		err = r.run(ctx, bins.pgctl, "start", "-D", data, "-l", filepath.Join(dir, "postgres.log"), "-w", "-t", "60", "-o", opts)
-		if err == nil {
-			started = true
-			break
-		}
-		if attempt == 3 || ctx.Err() != nil {
-			if b, rerr := os.ReadFile(filepath.Join(dir, "postgres.log")); rerr == nil {
-				err = fmt.Errorf("%w\n%s", err, strings.TrimSpace(string(b)))
-			}
-			return "", nil, fmt.Errorf("throwaway postgres: %w", err)
-		}
-		log.Debug("throwaway postgres failed to start, retrying on another port", "port", port, "err", err)
-	}
-	u := localURL(port)
-	if err := waitReady(ctx, u, clusterStartTimeout); err != nil {
-		return "", nil, fmt.Errorf("throwaway postgres: %w", err)
-	}
-	log.Info("throwaway postgres started", "url", redact(u), "dir", dir, "took", time.Since(t0).Round(time.Millisecond))
-
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := r.run(ctx, bins.pgctl, "stop", "-D", data, "-m", "fast", "-w"); err != nil {
-				log.Warn("throwaway postgres did not stop", "dir", dir, "err", err)
-			}
-			if err := os.RemoveAll(dir); err != nil {
-				log.Warn("throwaway postgres directory not removed", "dir", dir, "err", err)
-			}
-			log.Info("throwaway postgres stopped", "dir", dir)
-		})
-	}
-	return u, stop, nil
 }

@@ -161,20 +161,6 @@ func (m *Memory) Len() int {
 	return len(m.counters)
 }
 
-// sweepLoop sweeps every interval until ctx ends.
-func (m *Memory) sweepLoop(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			m.Sweep()
-		}
-	}
-}
-
 // keySet is a set of counters with O(1) add, remove and random choice: a
 // slice, each counter knowing its index.
 type keySet struct{ items []*counter }

@@ -35,6 +35,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"users/internal/apperr"
 	"users/internal/clientip"
 	"users/internal/config"
@@ -96,6 +98,10 @@ type Options struct {
 type Limiter struct {
 	o Options
 
+	// Set by FromConfig, for Run: an unreachable Redis is logged once at
+	// start, and the client is closed at the end.
+	redis *redis.Client
+
 	mu        sync.Mutex
 	downUntil time.Time // the store failed; use the fallback until then
 	down      bool      // the store is failing (for logging transitions once)
@@ -121,34 +127,58 @@ func New(o Options) *Limiter {
 // FromConfig returns the limiter the configuration asks for: RATE_LIMIT_LOGIN,
 // RATE_LIMIT_SIGNUP and RATE_LIMIT_TOKEN, counted in Redis when REDIS_URL is
 // set and in process (at most RATE_LIMIT_MAX_KEYS counters) otherwise. o
-// supplies the hooks and events (its rates and stores are replaced).
-// Background work (sweeping expired counters, the Redis connection) ends with
-// ctx. It fails only on a malformed REDIS_URL; an unreachable Redis is logged
-// and the limiter counts in process until it answers.
-func FromConfig(ctx context.Context, log *slog.Logger, cfg config.Config, o Options) (*Limiter, error) {
+// supplies the hooks and events (its rates and stores are replaced). It
+// starts nothing and does not connect: Run does the background work. It fails
+// only on a malformed REDIS_URL; an unreachable Redis is logged by Run, and
+// the limiter counts in process until it answers.
+func FromConfig(log *slog.Logger, cfg config.Config, o Options) (*Limiter, error) {
 	o.Login, o.Signup, o.Token, o.Logger = cfg.LoginLimit, cfg.SignupLimit, cfg.TokenLimit, log
-	fallback := NewMemory(cfg.RateLimitMaxKeys, o.Now)
-	go fallback.sweepLoop(ctx, time.Minute)
-	o.Fallback = fallback
+	o.Fallback = NewMemory(cfg.RateLimitMaxKeys, o.Now)
 	if cfg.RedisURL == "" {
-		o.Store = fallback
+		o.Store = o.Fallback
 		return New(o), nil
 	}
 	client, err := NewRedisClient(cfg.RedisURL)
 	if err != nil {
 		return nil, err
 	}
-	go func() {
-		<-ctx.Done()
-		_ = client.Close()
-	}()
-	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	if err := client.Ping(pingCtx).Err(); err != nil && log != nil {
-		log.WarnContext(ctx, "rate limit: redis unreachable at start; counting in process until it answers", "err", err)
-	}
 	o.Store = NewRedis(client, DefaultPrefix)
-	return New(o), nil
+	l := New(o)
+	l.redis = client
+	return l, nil
+}
+
+// sweepInterval is how often Run removes expired in-process counters.
+const sweepInterval = time.Minute
+
+// Run does the limiter's background work until ctx ends, then returns nil: it
+// says in the log when Redis does not answer at start, sweeps expired
+// in-process counters every minute, and at the end closes the Redis client.
+func (l *Limiter) Run(ctx context.Context) error {
+	if l.redis != nil {
+		defer l.redis.Close()
+		pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := l.redis.Ping(pingCtx).Err()
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			l.o.Logger.WarnContext(ctx, "rate limit: redis unreachable at start; counting in process until it answers", "err", err)
+		}
+	}
+	mem, ok := l.o.Fallback.(*Memory)
+	if !ok {
+		<-ctx.Done()
+		return nil
+	}
+	t := time.NewTicker(sweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			mem.Sweep()
+		}
+	}
 }
 
 // Login counts one login attempt for the request's client IP and for email.

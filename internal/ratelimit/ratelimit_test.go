@@ -14,6 +14,7 @@ import (
 
 	"users/graph"
 	"users/internal/apperr"
+	"users/internal/apptest"
 	"users/internal/clientip"
 	"users/internal/config"
 	"users/internal/ratelimit"
@@ -211,7 +212,7 @@ func TestLimiterFailsOpenToProcess(t *testing.T) {
 func TestFromConfigBadURL(t *testing.T) {
 	t.Parallel()
 	cfg := config.Config{RedisURL: "redis://user:s3cretPass@[::1"}
-	_, err := ratelimit.FromConfig(t.Context(), slog.New(slog.DiscardHandler), cfg, ratelimit.Options{})
+	_, err := ratelimit.FromConfig(slog.New(slog.DiscardHandler), cfg, ratelimit.Options{})
 	if err == nil {
 		t.Fatal("want an error for a malformed REDIS_URL")
 	}
@@ -222,22 +223,37 @@ func TestFromConfigBadURL(t *testing.T) {
 
 func TestFromConfigUnreachableRedis(t *testing.T) {
 	t.Parallel()
-	var logs bytes.Buffer
+	var logs apptest.Buffer
 	cfg := config.Config{
 		RedisURL:   "redis://:pw-not-for-logs@127.0.0.1:1/0", // nothing listens on port 1
 		LoginLimit: config.Rate{Count: 1, Window: time.Minute},
 	}
-	l, err := ratelimit.FromConfig(t.Context(), slog.New(slog.NewJSONHandler(&logs, nil)), cfg, ratelimit.Options{})
+	l, err := ratelimit.FromConfig(slog.New(slog.NewJSONHandler(&logs, nil)), cfg, ratelimit.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := from("203.0.113.7")
-	if err := l.Login(ctx, "a@example.com"); err != nil {
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- l.Run(ctx) }()
+
+	from := from("203.0.113.7")
+	if err := l.Login(from, "a@example.com"); err != nil {
 		t.Fatalf("first attempt with Redis down: %v", err)
 	}
-	rateLimited(t, l.Login(ctx, "a@example.com"), time.Minute)
-	if !strings.Contains(logs.String(), "rate limit") {
-		t.Errorf("no log about the unreachable store:\n%s", logs.String())
+	rateLimited(t, l.Login(from, "a@example.com"), time.Minute)
+
+	// Run says at start that Redis does not answer, and returns when ctx ends.
+	apptest.Eventually(t, 10*time.Second, "Run logs that Redis is unreachable", func() bool {
+		return strings.Contains(logs.String(), "redis unreachable at start")
+	})
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run = %v, want nil when its context ends", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its context ended")
 	}
 	if strings.Contains(logs.String(), "pw-not-for-logs") {
 		t.Errorf("the Redis password is in the log:\n%s", logs.String())

@@ -38,9 +38,9 @@ func TestLoginFloodKeepsThrottledAccount(t *testing.T) {
 	srv.SignUp(t, "victim", victim, "right1234")
 
 	checks := 0 // answers to the victim's email other than RATE_LIMITED
-	count := func(r gqlResult, emails []string) {
+	count := func(r apptest.GraphQLResponse, emails []string) {
 		t.Helper()
-		codes := r.codes()
+		codes := r.Codes()
 		for i, e := range emails {
 			c := codes[fmt.Sprint("a", i)]
 			if e == victim && c != "RATE_LIMITED" {

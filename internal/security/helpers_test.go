@@ -28,49 +28,6 @@ import (
 
 func TestMain(m *testing.M) { testdb.Main(m) }
 
-// envelope is the legacy REST body.
-type envelope struct {
-	Meta struct {
-		Code        int    `json:"code"`
-		Message     string `json:"message"`
-		Description any    `json:"description"`
-	} `json:"meta"`
-	Data json.RawMessage `json:"data"`
-}
-
-// gqlResult is a GraphQL response with every error.
-type gqlResult struct {
-	Status int
-	Body   []byte
-	Data   map[string]json.RawMessage `json:"data"`
-	Errors []gqlError                 `json:"errors"`
-}
-
-type gqlError struct {
-	Message    string         `json:"message"`
-	Path       []any          `json:"path"`
-	Extensions map[string]any `json:"extensions"`
-}
-
-func (e gqlError) Code() string {
-	c, _ := e.Extensions["code"].(string)
-	return c
-}
-
-// codes returns the extensions.code of every error, by the alias in its path
-// (or "" for request errors).
-func (r gqlResult) codes() map[string]string {
-	out := map[string]string{}
-	for _, e := range r.Errors {
-		key := ""
-		if len(e.Path) > 0 {
-			key = fmt.Sprint(e.Path[0])
-		}
-		out[key] = e.Code()
-	}
-	return out
-}
-
 // recorder remembers every response body, to grep them all for secrets.
 type recorder struct {
 	mu     sync.Mutex
@@ -107,11 +64,11 @@ func from(ip string, kv ...string) http.Header {
 
 // doREST sends a REST request and decodes the envelope (failing the test if
 // the body is not one).
-func doREST(t *testing.T, srv *apptest.Server, rec *recorder, method, path string, h http.Header, body string) (int, http.Header, envelope) {
+func doREST(t *testing.T, srv *apptest.Server, rec *recorder, method, path string, h http.Header, body string) (int, http.Header, apptest.Envelope) {
 	t.Helper()
 	status, header, b := srv.Do(t, method, path, h, body)
 	rec.add(b)
-	var env envelope
+	var env apptest.Envelope
 	if err := json.Unmarshal(b, &env); err != nil || env.Meta.Code == 0 {
 		t.Fatalf("%s %s: status %d, not an envelope (%v): %.300q", method, path, status, err, b)
 	}
@@ -119,7 +76,7 @@ func doREST(t *testing.T, srv *apptest.Server, rec *recorder, method, path strin
 }
 
 // doGQL posts a GraphQL request with variables and headers.
-func doGQL(t *testing.T, srv *apptest.Server, rec *recorder, h http.Header, query string, vars map[string]any) gqlResult {
+func doGQL(t *testing.T, srv *apptest.Server, rec *recorder, h http.Header, query string, vars map[string]any) apptest.GraphQLResponse {
 	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
@@ -129,22 +86,10 @@ func doGQL(t *testing.T, srv *apptest.Server, rec *recorder, h http.Header, quer
 }
 
 // doGQLRaw posts a raw GraphQL-over-HTTP body.
-func doGQLRaw(t *testing.T, srv *apptest.Server, rec *recorder, h http.Header, body string) gqlResult {
+func doGQLRaw(t *testing.T, srv *apptest.Server, rec *recorder, h http.Header, body string) apptest.GraphQLResponse {
 	t.Helper()
-	hh := h.Clone()
-	if hh == nil {
-		hh = http.Header{}
-	}
-	if hh.Get("Content-Type") == "" {
-		hh.Set("Content-Type", "application/json")
-	}
-	hh.Set("Accept", "application/graphql-response+json")
-	status, _, b := srv.Do(t, http.MethodPost, "/graphql", hh, body)
-	rec.add(b)
-	r := gqlResult{Status: status, Body: b}
-	if err := json.Unmarshal(b, &r); err != nil {
-		t.Fatalf("graphql: status %d, not JSON (%v): %.300q", status, err, b)
-	}
+	r := srv.GraphQLRaw(t, h, body)
+	rec.add(r.Body)
 	return r
 }
 

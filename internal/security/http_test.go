@@ -155,7 +155,7 @@ func TestBodyLimit(t *testing.T) {
 		for _, chunked := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s chunked=%v", tt.name, chunked), func(t *testing.T) {
 				status, b := send(t, tt.method, tt.path, tt.contentType, tt.body, chunked)
-				var env envelope
+				var env apptest.Envelope
 				if err := json.Unmarshal(b, &env); err != nil {
 					t.Fatalf("%d, not an envelope: %.200q", status, b)
 				}
@@ -172,7 +172,7 @@ func TestBodyLimit(t *testing.T) {
 		t.Run(fmt.Sprintf("graphql chunked=%v", chunked), func(t *testing.T) {
 			body := `{"query": "mutation($in: CreateUserInput!) { createUser(input: $in) { id } }", "variables": {"in": ` + jsonUser + `}}`
 			status, b := send(t, http.MethodPost, "/graphql", "application/json", body, chunked)
-			var r gqlResult
+			var r apptest.GraphQLResponse
 			if err := json.Unmarshal(b, &r); err != nil || len(r.Errors) == 0 {
 				t.Fatalf("%d, not a GraphQL error: %.200q", status, b)
 			}

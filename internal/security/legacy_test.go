@@ -54,8 +54,8 @@ func TestLegacyTokensAfterTakeover(t *testing.T) {
 	srv.SignUp(t, "alice", "alice1@gmail.com", "test1234")
 	srv.SignUp(t, "bob.smith", "bob.smith@mail.co", "test1234")
 	srv.SignUp(t, "carol", "carol@example.com", "test1234")
-	aliceToken := mint(t, legacy, "7403160892", long)
-	bobToken := mint(t, legacy, "1027360898", long)
+	aliceToken := apptest.MintToken(t, legacy, "7403160892", long)
+	bobToken := apptest.MintToken(t, legacy, "1027360898", long)
 	makeLegacy(t, srv, "alice1@gmail.com", "7403160892", &aliceToken)
 	makeLegacy(t, srv, "bob.smith@mail.co", "1027360898", nil) // no stored token
 
@@ -64,23 +64,23 @@ func TestLegacyTokensAfterTakeover(t *testing.T) {
 	}
 	accepted(t, srv, aliceToken, "alice1@gmail.com")
 	rec := &recorder{}
-	carolSID := sidOf(t, srv, "carol@example.com")
+	carolSID := srv.SID(t, "carol@example.com")
 	for name, token := range map[string]string{
-		"forged now over alice's sid":          mint(t, legacy, "7403160892", time.Now()),
-		"forged over alice's sid at its time":  mint(t, legacy, "7403160892", long),
+		"forged now over alice's sid":          apptest.MintToken(t, legacy, "7403160892", time.Now()),
+		"forged over alice's sid at its time":  apptest.MintToken(t, legacy, "7403160892", long),
 		"forged over bob's sid (none stored)":  bobToken,
-		"forged over a guessed sid":            mint(t, legacy, "5550001234", time.Now()),
-		"forged over a new user's sid":         mint(t, legacy, carolSID, time.Now()),
+		"forged over a guessed sid":            apptest.MintToken(t, legacy, "5550001234", time.Now()),
+		"forged over a new user's sid":         apptest.MintToken(t, legacy, carolSID, time.Now()),
 		"alice's stored token, one char extra": aliceToken + "A",
 	} {
 		t.Run(name, func(t *testing.T) { refused(t, srv, rec, token) })
 	}
 	// Our own key's tokens are unaffected, and keep TOKEN_TTL.
 	accepted(t, srv, srv.Login(t, "carol@example.com", "test1234"), "carol@example.com")
-	refused(t, srv, rec, mint(t, fresh, carolSID, time.Now().Add(-25*time.Hour)))
+	refused(t, srv, rec, apptest.MintToken(t, fresh, carolSID, time.Now().Add(-25*time.Hour)))
 
 	// Logout with the legacy token revokes it and clears it.
-	if r := doGQL(t, srv, rec, http.Header{"Authorization": {aliceToken}}, `mutation { logout }`, nil); string(r.Data["logout"]) != "true" {
+	if r := doGQL(t, srv, rec, http.Header{"Authorization": {aliceToken}}, `mutation { logout }`, nil); string(r.Field("logout")) != "true" {
 		t.Fatalf("logout: %s", r.Body)
 	}
 	var stored *string
@@ -140,7 +140,7 @@ func TestTokenGuessingThrottled(t *testing.T) {
 		})
 	}
 	for range guesses {
-		next <- mint(t, legacy, fmt.Sprintf("%010d", rand.IntN(1e10)), time.Now())
+		next <- apptest.MintToken(t, legacy, fmt.Sprintf("%010d", rand.IntN(1e10)), time.Now())
 	}
 	close(next)
 	wg.Wait()
@@ -165,7 +165,7 @@ func TestTokenGuessingThrottled(t *testing.T) {
 	status, h, env := doREST(t, srv, nil, http.MethodGet, "/v1/users", from(guesser, "Authorization", good), "")
 	check429(t, status, h, env, time.Minute)
 	r := doGQL(t, srv, nil, from(guesser, "Authorization", "Bearer "+good), `{ me { email } }`, nil)
-	if r.codes()["me"] != "RATE_LIMITED" {
+	if r.Codes()["me"] != "RATE_LIMITED" {
 		t.Errorf("GraphQL me from the guesser: %s, want RATE_LIMITED", r.Body)
 	}
 	// A request that needs no token still works from there.

@@ -45,7 +45,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	if status, _, env := doREST(t, srv, rec, http.MethodPost, "/v1/users", jsonH, restUser); env.Meta.Code != 77 {
 		t.Fatalf("duplicate: %d %+v", status, env.Meta)
 	}
-	if r := doGQL(t, srv, rec, nil, signupMutation, gqlIn); r.codes()["createUser"] != "DUPLICATE" {
+	if r := doGQL(t, srv, rec, nil, signupMutation, gqlIn); r.Codes()["createUser"] != "DUPLICATE" {
 		t.Fatalf("duplicate: %s", r.Body)
 	}
 
@@ -85,7 +85,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 		t.Errorf("forced failure over REST: %d %+v, want 500/500", status, env.Meta)
 	}
 	r := doGQL(t, srv, rec, nil, signupMutation, map[string]any{"in": map[string]any{"username": "forced2", "email": "forced2@example.com", "password": pwForced}})
-	if r.codes()["createUser"] != "INTERNAL" {
+	if r.Codes()["createUser"] != "INTERNAL" {
 		t.Errorf("forced failure over GraphQL: %s", r.Body)
 	}
 	// Every statement failing (the table gone), on login, list and sign-up.
@@ -201,7 +201,7 @@ func TestSecurityEvents(t *testing.T) {
 	legacy := fernet.MustDecodeKeys(config.LegacyKey)[0]
 	srv := apptest.Start(t, cfg)
 	hasher := secevent.NewEmailHasher(fresh[:])
-	signUp := func(ip, username, email string) gqlResult {
+	signUp := func(ip, username, email string) apptest.GraphQLResponse {
 		return doGQL(t, srv, nil, from(ip), signupMutation, map[string]any{"in": map[string]any{"username": username, "email": email, "password": "test1234"}})
 	}
 	if r := signUp(randomIP(), "bob.smith", "bob.smith@mail.co"); len(r.Errors) > 0 {
@@ -210,7 +210,7 @@ func TestSecurityEvents(t *testing.T) {
 	if r := signUp(randomIP(), "alice", "alice1@gmail.com"); len(r.Errors) > 0 {
 		t.Fatalf("sign-up: %s", r.Body)
 	}
-	stored := mint(t, legacy, "7403160892", time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC))
+	stored := apptest.MintToken(t, legacy, "7403160892", time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC))
 	makeLegacy(t, srv, "alice1@gmail.com", "7403160892", &stored)
 	good := srv.Login(t, "bob.smith@mail.co", "test1234")
 	gqlLogin := func(ip, email, password string) {
@@ -259,14 +259,14 @@ func TestSecurityEvents(t *testing.T) {
 		{name: "token, forged", do: func(ip string) {
 			var k fernet.Key
 			_ = k.Generate()
-			gqlToken(ip, mint(t, &k, sidOf(t, srv, "bob.smith@mail.co"), time.Now()))
+			gqlToken(ip, apptest.MintToken(t, &k, srv.SID(t, "bob.smith@mail.co"), time.Now()))
 		}, event: "token_refused", reason: "forged"},
 		{name: "token, expired", do: func(ip string) {
-			restToken(ip, mint(t, fresh, sidOf(t, srv, "bob.smith@mail.co"), time.Now().Add(-25*time.Hour)))
+			restToken(ip, apptest.MintToken(t, fresh, srv.SID(t, "bob.smith@mail.co"), time.Now().Add(-25*time.Hour)))
 		}, event: "token_refused", reason: "expired"},
-		{name: "token, revoked", do: func(ip string) { gqlToken(ip, mint(t, fresh, "no-such-sid", time.Now())) },
+		{name: "token, revoked", do: func(ip string) { gqlToken(ip, apptest.MintToken(t, fresh, "no-such-sid", time.Now())) },
 			event: "token_refused", reason: "revoked"},
-		{name: "token, legacy key, not the stored token", do: func(ip string) { restToken(ip, mint(t, legacy, "7403160892", time.Now())) },
+		{name: "token, legacy key, not the stored token", do: func(ip string) { restToken(ip, apptest.MintToken(t, legacy, "7403160892", time.Now())) },
 			event: "token_refused", reason: "legacy_mismatch"},
 		{name: "token, address over its limit",
 			setup: func(ip string) { restToken(ip, "garbage"); restToken(ip, "garbage") },

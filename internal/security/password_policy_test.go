@@ -24,7 +24,7 @@ func signUpBoth(t *testing.T, srv *apptest.Server, name, password string) (rest,
 	restEmail, gqlEmail := name+"-rest@example.com", name+"-gql@example.com"
 	body, _ := json.Marshal(map[string]any{"username": "policy", "email": restEmail, "password": password})
 	status, _, b := srv.Do(t, http.MethodPost, "/v1/users", http.Header{"Content-Type": {"application/json"}}, string(body))
-	var env envelope
+	var env apptest.Envelope
 	if err := json.Unmarshal(b, &env); err != nil {
 		t.Fatalf("REST sign-up: %d %s", status, b)
 	}

@@ -19,7 +19,7 @@ const signupMutation = `mutation($in: CreateUserInput!) { createUser(input: $in)
 
 // check429 checks a REST answer over the limit: HTTP 429, the envelope's
 // code 429 "Too Many Requests", and a Retry-After within the window.
-func check429(t *testing.T, status int, h http.Header, env envelope, window time.Duration) {
+func check429(t *testing.T, status int, h http.Header, env apptest.Envelope, window time.Duration) {
 	t.Helper()
 	if status != http.StatusTooManyRequests || env.Meta.Code != 429 || env.Meta.Message != "Too Many Requests" {
 		t.Fatalf("got %d %+v, want 429 with meta 429 Too Many Requests", status, env.Meta)
@@ -41,14 +41,14 @@ func TestLoginRateLimitPerIPOverREST(t *testing.T) {
 
 	form := from(attacker, "Content-Type", "application/x-www-form-urlencoded")
 	jsonBody := from(attacker, "Content-Type", "application/json")
-	attempts := []func(i int) (int, http.Header, envelope){
-		func(i int) (int, http.Header, envelope) {
+	attempts := []func(i int) (int, http.Header, apptest.Envelope){
+		func(i int) (int, http.Header, apptest.Envelope) {
 			return doREST(t, srv, nil, http.MethodGet, restLoginQuery(fmt.Sprintf("u%d@example.com", i), "guess1234"), from(attacker), "")
 		},
-		func(i int) (int, http.Header, envelope) {
+		func(i int) (int, http.Header, apptest.Envelope) {
 			return doREST(t, srv, nil, http.MethodPost, "/v1/users/self/login", form, fmt.Sprintf("email=u%d%%40example.com&password=guess1234", i))
 		},
-		func(i int) (int, http.Header, envelope) {
+		func(i int) (int, http.Header, apptest.Envelope) {
 			return doREST(t, srv, nil, http.MethodGet, "/v1/users/self/login", jsonBody, fmt.Sprintf(`{"email": "u%d@example.com", "password": "guess1234"}`, i))
 		},
 	}
@@ -87,7 +87,7 @@ func TestLoginRateLimitPerEmailOverGraphQL(t *testing.T) {
 
 	for i, email := range []string{"victim@example.com", "Victim@Example.com", " VICTIM@example.com"} {
 		r := doGQL(t, srv, nil, from(randomIP()), loginMutation, map[string]any{"e": email, "p": "wrong1234"})
-		if c := r.codes()["login"]; c != "PASSWORD_NOT_MATCH" && c != "USER_NOT_EXISTS" {
+		if c := r.Codes()["login"]; c != "PASSWORD_NOT_MATCH" && c != "USER_NOT_EXISTS" {
 			t.Fatalf("attempt %d (%q): %s, want PASSWORD_NOT_MATCH or USER_NOT_EXISTS", i+1, email, r.Body)
 		}
 	}
@@ -127,7 +127,7 @@ func TestSignupRateLimit(t *testing.T) {
 	status, hdr, env := doREST(t, srv, nil, http.MethodPost, "/v1/users", h, `{"username": "spam9", "email": "spam9@example.com", "password": "test1234"}`)
 	check429(t, status, hdr, env, rate.Window)
 	r := doGQL(t, srv, nil, from(spammer), signupMutation, map[string]any{"in": map[string]any{"username": "spam8", "email": "spam8@example.com", "password": "test1234"}})
-	if r.codes()["createUser"] != "RATE_LIMITED" {
+	if r.Codes()["createUser"] != "RATE_LIMITED" {
 		t.Fatalf("GraphQL sign-up from the spammer: %s, want RATE_LIMITED", r.Body)
 	}
 	var n int
@@ -138,11 +138,11 @@ func TestSignupRateLimit(t *testing.T) {
 	// One email from many clients: the sign-up above, a duplicate, then limited.
 	in := map[string]any{"username": "taken", "email": "Spam0@Example.com", "password": "test1234"}
 	r = doGQL(t, srv, nil, from(randomIP()), signupMutation, map[string]any{"in": in})
-	if c := r.codes()["createUser"]; c != "DUPLICATE" && c != "" {
+	if c := r.Codes()["createUser"]; c != "DUPLICATE" && c != "" {
 		t.Fatalf("second sign-up for spam0@example.com: %s, want DUPLICATE or success", r.Body)
 	}
 	r = doGQL(t, srv, nil, from(randomIP()), signupMutation, map[string]any{"in": in})
-	if r.codes()["createUser"] != "RATE_LIMITED" {
+	if r.Codes()["createUser"] != "RATE_LIMITED" {
 		t.Errorf("third sign-up for spam0@example.com: %s, want RATE_LIMITED", r.Body)
 	}
 }
@@ -206,14 +206,14 @@ func TestLoginAliasFlood(t *testing.T) {
 	}
 
 	r := doGQL(t, srv, nil, from(client), flood(20), nil)
-	if len(r.Errors) != 1 || r.Errors[0].Code() != "COMPLEXITY_LIMIT_EXCEEDED" || r.Data != nil {
+	if len(r.Errors) != 1 || r.Errors[0].Code() != "COMPLEXITY_LIMIT_EXCEEDED" || r.HasData() {
 		t.Fatalf("20 aliased logins: %s, want one COMPLEXITY_LIMIT_EXCEEDED and no data", r.Body)
 	}
 
 	// 19 fit: the first 10 are attempts (the refused request counted none),
 	// the other 9 are over the limit.
 	r = doGQL(t, srv, nil, from(client), flood(19), nil)
-	codes := r.codes()
+	codes := r.Codes()
 	limitedN, tried := 0, 0
 	for i := range 19 {
 		switch c := codes[fmt.Sprint("a", i)]; c {
@@ -233,7 +233,7 @@ func TestLoginAliasFlood(t *testing.T) {
 	}
 	// Counted across requests too: a single login is now refused.
 	r = doGQL(t, srv, nil, from(client), loginMutation, map[string]any{"e": "single@example.com", "p": "guess1234"})
-	if r.codes()["login"] != "RATE_LIMITED" {
+	if r.Codes()["login"] != "RATE_LIMITED" {
 		t.Errorf("login after the flood: %s", r.Body)
 	}
 }
@@ -262,7 +262,7 @@ func TestRateLimitSharedThroughRedis(t *testing.T) {
 		status, h, env := doREST(t, srv, nil, http.MethodGet, restLoginQuery(uniq()+"@example.com", "guess1234"), from(client), "")
 		check429(t, status, h, env, rate.Window)
 		r := doGQL(t, srv, nil, from(client), loginMutation, map[string]any{"e": uniq() + "@example.com", "p": "guess1234"})
-		if r.codes()["login"] != "RATE_LIMITED" {
+		if r.Codes()["login"] != "RATE_LIMITED" {
 			t.Errorf("replica %d over GraphQL: %s", i, r.Body)
 		}
 	}
@@ -273,10 +273,10 @@ func TestRateLimitSharedThroughRedis(t *testing.T) {
 	if r := doGQL(t, a, nil, from(randomIP()), signupMutation, map[string]any{"in": in}); len(r.Errors) != 0 {
 		t.Fatalf("sign-up on a: %s", r.Body)
 	}
-	if r := doGQL(t, b, nil, from(randomIP()), signupMutation, map[string]any{"in": in}); r.codes()["createUser"] != "DUPLICATE" {
+	if r := doGQL(t, b, nil, from(randomIP()), signupMutation, map[string]any{"in": in}); r.Codes()["createUser"] != "DUPLICATE" {
 		t.Fatalf("second sign-up on b: %s, want DUPLICATE", r.Body)
 	}
-	if r := doGQL(t, a, nil, from(randomIP()), signupMutation, map[string]any{"in": in}); r.codes()["createUser"] != "RATE_LIMITED" {
+	if r := doGQL(t, a, nil, from(randomIP()), signupMutation, map[string]any{"in": in}); r.Codes()["createUser"] != "RATE_LIMITED" {
 		t.Errorf("third sign-up on a: %s, want RATE_LIMITED", r.Body)
 	}
 }

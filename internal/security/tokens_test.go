@@ -43,27 +43,9 @@ func accepted(t *testing.T, srv *apptest.Server, token, email string) {
 	}
 	r := doGQL(t, srv, nil, http.Header{"Authorization": {"Bearer " + token}}, `{ me { email } }`, nil)
 	var data struct{ Me struct{ Email string } }
-	if len(r.Errors) > 0 || json.Unmarshal(r.Data["me"], &data.Me) != nil || data.Me.Email != email {
+	if len(r.Errors) > 0 || json.Unmarshal(r.Field("me"), &data.Me) != nil || data.Me.Email != email {
 		t.Errorf("GraphQL me with %.40q: %s, want %s", token, r.Body, email)
 	}
-}
-
-func sidOf(t *testing.T, srv *apptest.Server, email string) string {
-	t.Helper()
-	var sid string
-	if err := srv.Pool.QueryRow(t.Context(), `SELECT sid FROM "user" WHERE email = $1`, email).Scan(&sid); err != nil {
-		t.Fatal(err)
-	}
-	return sid
-}
-
-func mint(t *testing.T, key *fernet.Key, sid string, at time.Time) string {
-	t.Helper()
-	tok, err := fernet.EncryptAndSignAtTime([]byte(sid), key, at)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(tok)
 }
 
 // TestTokenExpiry: a token works for TOKEN_TTL after it is issued and not
@@ -83,18 +65,18 @@ func TestTokenExpiry(t *testing.T) {
 			Token     string
 			ExpiresAt time.Time
 		}
-		if len(r.Errors) > 0 || json.Unmarshal(r.Data["login"], &login) != nil {
+		if len(r.Errors) > 0 || json.Unmarshal(r.Field("login"), &login) != nil {
 			t.Fatalf("login: %s", r.Body)
 		}
 		if d := time.Until(login.ExpiresAt); d < 58*time.Minute || d > time.Hour {
 			t.Errorf("expiresAt in %v, want about TOKEN_TTL (1h)", d)
 		}
 		accepted(t, srv, login.Token, "expiry@example.com")
-		sid := sidOf(t, srv, "expiry@example.com")
-		accepted(t, srv, mint(t, legacy, sid, time.Now().Add(-50*time.Minute)), "expiry@example.com")
-		refused(t, srv, nil, mint(t, legacy, sid, time.Now().Add(-61*time.Minute)))
-		refused(t, srv, nil, mint(t, legacy, sid, time.Now().Add(-30*24*time.Hour)))
-		refused(t, srv, nil, mint(t, legacy, sid, time.Now().Add(10*time.Minute))) // from the future
+		sid := srv.SID(t, "expiry@example.com")
+		accepted(t, srv, apptest.MintToken(t, legacy, sid, time.Now().Add(-50*time.Minute)), "expiry@example.com")
+		refused(t, srv, nil, apptest.MintToken(t, legacy, sid, time.Now().Add(-61*time.Minute)))
+		refused(t, srv, nil, apptest.MintToken(t, legacy, sid, time.Now().Add(-30*24*time.Hour)))
+		refused(t, srv, nil, apptest.MintToken(t, legacy, sid, time.Now().Add(10*time.Minute))) // from the future
 	})
 	t.Run("real clock", func(t *testing.T) {
 		t.Parallel()
@@ -114,10 +96,10 @@ func TestTokenExpiry(t *testing.T) {
 		srv := apptest.Start(t, cfg)
 		srv.SignUp(t, "forever", "forever@example.com", "test1234")
 		r := doGQL(t, srv, nil, nil, `mutation { login(email: "forever@example.com", password: "test1234") { expiresAt } }`, nil)
-		if string(r.Data["login"]) != `{"expiresAt":null}` {
+		if string(r.Field("login")) != `{"expiresAt":null}` {
 			t.Errorf("login: %s, want expiresAt null", r.Body)
 		}
-		accepted(t, srv, mint(t, legacy, sidOf(t, srv, "forever@example.com"), time.Now().Add(-5*365*24*time.Hour)), "forever@example.com")
+		accepted(t, srv, apptest.MintToken(t, legacy, srv.SID(t, "forever@example.com"), time.Now().Add(-5*365*24*time.Hour)), "forever@example.com")
 	})
 }
 
@@ -171,7 +153,7 @@ func TestRevocation(t *testing.T) {
 	other := srv.Login(t, "bystander@example.com", "test1234")
 	accepted(t, srv, t2, "revoked@example.com")
 
-	if r := doGQL(t, srv, nil, http.Header{"Authorization": {t1}}, `mutation { logout }`, nil); string(r.Data["logout"]) != "true" {
+	if r := doGQL(t, srv, nil, http.Header{"Authorization": {t1}}, `mutation { logout }`, nil); string(r.Field("logout")) != "true" {
 		t.Fatalf("logout: %s", r.Body)
 	}
 	// Replicas that cache sessions hear of a change by notification: allow
@@ -239,7 +221,7 @@ func TestLogoutRevokesAtOnce(t *testing.T) {
 		if status, _, _ := srv.Do(t, http.MethodGet, "/v1/users", h, ""); status != http.StatusOK {
 			t.Fatalf("fresh token: %d", status)
 		}
-		if r := doGQL(t, srv, nil, h, `mutation { logout }`, nil); string(r.Data["logout"]) != "true" {
+		if r := doGQL(t, srv, nil, h, `mutation { logout }`, nil); string(r.Field("logout")) != "true" {
 			t.Fatalf("logout: %s", r.Body)
 		}
 		if status, _, _ := srv.Do(t, http.MethodGet, "/v1/users", h, ""); status != http.StatusUnauthorized {
@@ -282,13 +264,13 @@ func TestMalformedTokens(t *testing.T) {
 		"not base64":             strings.Repeat("!", 140),
 		"10k characters":         strings.Repeat("gAAAAA", 1700),
 		"invalid UTF-8":          "gAAAAA\xff\xfe\xfd",
-		"unknown key":            mint(t, &stranger, sidOf(t, srv, "token@example.com"), time.Now()),
-		"unknown sid":            mint(t, legacy, "no-such-sid", time.Now()),
-		"empty sid":              mint(t, legacy, "", time.Now()),
-		"SQL in sid":             mint(t, legacy, "' OR '1'='1", time.Now()),
-		"NUL in sid":             mint(t, legacy, "a\x00b", time.Now()),
-		"invalid UTF-8 in sid":   mint(t, legacy, "\xff\xfe", time.Now()),
-		"long sid":               mint(t, legacy, strings.Repeat("s", 300), time.Now()),
+		"unknown key":            apptest.MintToken(t, &stranger, srv.SID(t, "token@example.com"), time.Now()),
+		"unknown sid":            apptest.MintToken(t, legacy, "no-such-sid", time.Now()),
+		"empty sid":              apptest.MintToken(t, legacy, "", time.Now()),
+		"SQL in sid":             apptest.MintToken(t, legacy, "' OR '1'='1", time.Now()),
+		"NUL in sid":             apptest.MintToken(t, legacy, "a\x00b", time.Now()),
+		"invalid UTF-8 in sid":   apptest.MintToken(t, legacy, "\xff\xfe", time.Now()),
+		"long sid":               apptest.MintToken(t, legacy, strings.Repeat("s", 300), time.Now()),
 	} {
 		t.Run(name, func(t *testing.T) {
 			refused(t, srv, rec, token)

@@ -24,21 +24,18 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"users/internal/migrate"
+	"users/internal/pgadmin"
 	"users/internal/pglocal"
 )
 
@@ -196,7 +193,7 @@ func connectAdmin() error {
 			pool.Close()
 		}
 		adminStop()
-		return fmt.Errorf("connect to %s: %w", redact(adminURL), err)
+		return fmt.Errorf("connect to %s: %w", pgadmin.Redact(adminURL), err)
 	}
 	admin = pool
 	return nil
@@ -207,12 +204,12 @@ func buildTemplate() error {
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
 	name := fmt.Sprintf("users_tpl_%d_%s", os.Getpid(), randomSuffix())
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+ident(name)+" TEMPLATE template0"); err != nil {
-		return fmt.Errorf("create %s: %w", name, err)
+	if err := pgadmin.Create(ctx, admin, name, "template0"); err != nil {
+		return err
 	}
 	tplName = name // from here on, Main drops it
 
-	u, err := withDatabase(adminURL, name)
+	u, err := pgadmin.WithDatabase(adminURL, name)
 	if err != nil {
 		return err
 	}
@@ -257,58 +254,23 @@ func create(template string) (u, name string, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
 	defer cancel()
 	name = fmt.Sprintf("users_test_%d_%s", os.Getpid(), randomSuffix())
-	u, err = withDatabase(adminURL, name)
+	u, err = pgadmin.WithDatabase(adminURL, name)
 	if err != nil {
 		return "", "", err
 	}
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+ident(name)+" TEMPLATE "+ident(template)); err != nil {
-		return "", "", fmt.Errorf("create database %s: %w", name, err)
+	if err := pgadmin.Create(ctx, admin, name, template); err != nil {
+		return "", "", err
 	}
 	return u, name, nil
 }
 
 // dropDatabase drops name, closing any connection still open to it.
 func dropDatabase(ctx context.Context, name string) error {
-	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+ident(name)+" WITH (FORCE)"); err != nil {
-		return fmt.Errorf("drop database %s: %w", name, err)
-	}
-	return nil
+	return pgadmin.Drop(ctx, admin, name)
 }
-
-func ident(name string) string { return pgx.Identifier{name}.Sanitize() }
 
 func randomSuffix() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b) // never fails
 	return hex.EncodeToString(b)
-}
-
-// withDatabase returns connection string s pointing at database name instead. s is
-// a URL (postgres://...) or a keyword/value string (host=... dbname=...).
-func withDatabase(s, name string) (string, error) {
-	if strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://") {
-		u, err := url.Parse(s)
-		if err != nil {
-			return "", fmt.Errorf("database URL: %w", err)
-		}
-		u.Path = "/" + name
-		u.RawPath = ""
-		return u.String(), nil
-	}
-	// Keyword/value: a later dbname overrides an earlier one.
-	if strings.TrimSpace(s) == "" {
-		return "", errors.New("empty connection string")
-	}
-	return s + " dbname=" + name, nil
-}
-
-// redact hides a password in a connection string, for messages.
-func redact(s string) string {
-	if u, err := url.Parse(s); err == nil && u.Scheme != "" {
-		return u.Redacted()
-	}
-	if strings.Contains(s, "password") {
-		return "(connection string with password)"
-	}
-	return s
 }

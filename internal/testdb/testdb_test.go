@@ -154,20 +154,3 @@ func TestManyParallel(t *testing.T) {
 		})
 	}
 }
-
-func TestWithDatabase(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{"postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "postgres://postgres@127.0.0.1:5432/x?sslmode=disable"},
-		{"postgresql://u:p@h/", "postgresql://u:p@h/x"},
-		{"host=h user=u dbname=postgres", "host=h user=u dbname=postgres dbname=x"},
-	} {
-		got, err := withDatabase(c.in, "x")
-		if err != nil || got != c.want {
-			t.Errorf("withDatabase(%q) = %q, %v; want %q", c.in, got, err, c.want)
-		}
-	}
-	cfg, err := pgx.ParseConfig("host=h user=u dbname=postgres dbname=x")
-	if err != nil || cfg.Database != "x" {
-		t.Errorf("later dbname does not win: %v, %v", cfg, err)
-	}
-}
