@@ -1241,8 +1241,8 @@ func (ec *executionContext) _User_info(ctx context.Context, field graphql.Collec
 			return obj.Info, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
-			return ec.marshalOMap2map(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.JSONObject) graphql.Marshaler {
+			return ec.marshalOMap2usersᚋgraphᚋmodelᚐJSONObject(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2586,7 +2586,7 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 			it.Password = data
 		case "info":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("info"))
-			data, err := ec.unmarshalOMap2map(ctx, v)
+			data, err := ec.unmarshalOMap2usersᚋgraphᚋmodelᚐJSONObject(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -3666,22 +3666,20 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) unmarshalOMap2map(ctx context.Context, v any) (map[string]any, error) {
+func (ec *executionContext) unmarshalOMap2usersᚋgraphᚋmodelᚐJSONObject(ctx context.Context, v any) (model.JSONObject, error) {
 	if v == nil {
 		return nil, nil
 	}
-	res, err := graphql.UnmarshalMap(v)
+	var res model.JSONObject
+	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOMap2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+func (ec *executionContext) marshalOMap2usersᚋgraphᚋmodelᚐJSONObject(ctx context.Context, sel ast.SelectionSet, v model.JSONObject) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	_ = sel
-	_ = ctx
-	res := graphql.MarshalMap(v)
-	return res
+	return v
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 
-	"users/graph"
+	"users/graph/model"
 	"users/internal/apptest"
 	"users/internal/validate"
 )
@@ -237,11 +236,7 @@ func TestResponseLimit(t *testing.T) {
 			SELECT 'long', repeat('e', 290) || i || '@example.com', 'x', md5(i::text) FROM generate_series(1, 100) AS i`); err != nil {
 			t.Fatal(err)
 		}
-		id, err := strconv.ParseInt(hugeID, 10, 32)
-		if err != nil {
-			t.Fatal(err)
-		}
-		page := `users(first: 100, after: "` + graph.Cursor(int32(id)) + `") { nodes { email } }`
+		page := `users(first: 100, after: "` + model.UserCursor(hugeID) + `") { nodes { email } }`
 		var out struct {
 			A struct{ Nodes []struct{ Email string } }
 		}

@@ -27,7 +27,7 @@ type CreateUserInput struct {
 	// At most INFO_MAX_BYTES (4096 by default) as stored, numbers counted in full
 	// (1e300 is 301 bytes); nested at most 16 levels; at most 512 keys and items in
 	// all; numbers within the range of a 64-bit float.
-	Info map[string]any `json:"info,omitempty"`
+	Info JSONObject `json:"info,omitempty"`
 }
 
 type Mutation struct {
@@ -50,9 +50,9 @@ type User struct {
 	Username string `json:"username"`
 	Email    string `json:"email"`
 	// Free-form data given at sign-up; null when none was given. Costs 16 in the complexity score.
-	Info     map[string]any `json:"info,omitempty"`
-	Created  time.Time      `json:"created"`
-	Modified time.Time      `json:"modified"`
+	Info     JSONObject `json:"info,omitempty"`
+	Created  time.Time  `json:"created"`
+	Modified time.Time  `json:"modified"`
 }
 
 type UserEdge struct {

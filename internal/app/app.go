@@ -16,7 +16,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"users/db"
 	"users/graph"
 	"users/internal/auth"
 	"users/internal/clientip"
@@ -34,7 +33,6 @@ import (
 // ctx ends.
 func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (http.Handler, error) {
 	log = slog.New(withRequestID{log.Handler()})
-	queries := db.New(pool)
 	passwords, err := auth.NewPasswords(cfg.BcryptCost)
 	if err != nil {
 		return nil, err
@@ -58,9 +56,8 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 	if err != nil {
 		return nil, err
 	}
-	resolver := &graph.Resolver{
+	resolver := graph.NewResolver(pool, graph.Resolver{
 		Logger:    log,
-		Queries:   queries,
 		Passwords: passwords,
 		Tokens:    tokens,
 		Limits:    limiter,
@@ -68,7 +65,7 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 
 		PasswordPolicy: cfg.PasswordPolicy,
 		InfoMaxBytes:   cfg.InfoMaxBytes,
-	}
+	})
 
 	r := chi.NewRouter()
 	// The client address comes before the access log, which records it.
@@ -76,7 +73,7 @@ func New(ctx context.Context, log *slog.Logger, cfg config.Config, pool *pgxpool
 	r.Use(corsPolicy(cfg.CORSOrigins))
 	// Sessions are cached in memory; a logout anywhere revokes them here at
 	// once through LISTEN/NOTIFY (see internal/sessioncache).
-	sessions := sessioncache.New(pool.Config().ConnConfig, queries.GetUsersBySID, sessioncache.Options{Logger: log})
+	sessions := sessioncache.New(pool.Config().ConnConfig, resolver.LookupSessions, sessioncache.Options{Logger: log})
 	go sessions.Run(ctx)
 	resolver.Sessions = sessions // a logout here revokes here before it answers
 	r.Use(auth.Middleware(tokens, sessions.Lookup, limiter, events))

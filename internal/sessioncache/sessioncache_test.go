@@ -1,7 +1,9 @@
 package sessioncache_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"sync/atomic"
@@ -10,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"users/db"
 	"users/graph"
 	"users/internal/apptest"
 	"users/internal/auth"
@@ -25,22 +26,22 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 // revocation in a millisecond or two, and it is far below the TTL.
 const revokeWithin = 2 * time.Second
 
-// counting wraps the real query and counts database lookups.
+// counting wraps the real lookup and counts database lookups.
 type counting struct {
-	q *db.Queries
+	r *graph.Resolver
 	n atomic.Int64
 }
 
-func (c *counting) lookup(ctx context.Context, sid string) ([]db.User, error) {
+func (c *counting) lookup(ctx context.Context, sid string) ([]auth.Session, error) {
 	c.n.Add(1)
-	return c.q.GetUsersBySID(ctx, sid)
+	return c.r.LookupSessions(ctx, sid)
 }
 
 // newCache starts a cache over pool whose listener stops with the test, and
 // waits until it listens.
 func newCache(t *testing.T, pool *pgxpool.Pool, o sessioncache.Options) (*sessioncache.Cache, *counting) {
 	t.Helper()
-	cnt := &counting{q: db.New(pool)}
+	cnt := &counting{r: graph.NewResolver(pool, graph.Resolver{})}
 	c := sessioncache.New(pool.Config().ConnConfig, cnt.lookup, o)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -61,18 +62,17 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func createUser(t *testing.T, pool *pgxpool.Pool, n int) db.User {
+// createUser inserts user n and returns who a token over its sid stands for.
+func createUser(t *testing.T, pool *pgxpool.Pool, n int) auth.Principal {
 	t.Helper()
-	u, err := db.New(pool).CreateUser(t.Context(), db.CreateUserParams{
-		Username:     fmt.Sprintf("user%d", n),
-		Email:        fmt.Sprintf("user%d@example.com", n),
-		PasswordHash: "$2a$04$notarealhashnotarealhashnotarealhashnotarealhashnotar",
-		SID:          fmt.Sprintf("sid-%d-%d", n, time.Now().UnixNano()),
-	})
+	p := auth.Principal{SID: fmt.Sprintf("sid-%d-%d", n, time.Now().UnixNano())}
+	err := pool.QueryRow(t.Context(), `INSERT INTO "user" (username, email, password, sid) VALUES ($1, $2, $3, $4) RETURNING user_id`,
+		fmt.Sprintf("user%d", n), fmt.Sprintf("user%d@example.com", n), "$2a$04$notarealhashnotarealhashnotarealhashnotarealhashnotar", p.SID,
+	).Scan(&p.UserID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return u
+	return p
 }
 
 func lookupOne(t *testing.T, c *sessioncache.Cache, sid string) int {
@@ -131,7 +131,7 @@ func TestUnknownSIDIsNotCached(t *testing.T) {
 func TestNotListeningGoesToTheDatabase(t *testing.T) {
 	pool := testdb.New(t)
 	u := createUser(t, pool, 1)
-	cnt := &counting{q: db.New(pool)}
+	cnt := &counting{r: graph.NewResolver(pool, graph.Resolver{})}
 	c := sessioncache.New(pool.Config().ConnConfig, cnt.lookup, sessioncache.Options{}) // Run never called
 	for range 2 {
 		if n := lookupOne(t, c, u.SID); n != 1 {
@@ -153,7 +153,7 @@ func TestRevocationReachesEveryCache(t *testing.T) {
 	pool := testdb.New(t)
 	a, _ := newCache(t, pool, sessioncache.Options{TTL: time.Hour})
 	b, cntB := newCache(t, pool, sessioncache.Options{TTL: time.Hour})
-	q := db.New(pool)
+	r := graph.NewResolver(pool, graph.Resolver{})
 
 	warm := func(t *testing.T, sids ...string) {
 		t.Helper()
@@ -175,9 +175,8 @@ func TestRevocationReachesEveryCache(t *testing.T) {
 		if lookupOne(t, b, u.SID) != 1 || cntB.n.Load() != before {
 			t.Fatal("b does not serve the warm entry from memory")
 		}
-		n, err := q.RotateSID(t.Context(), db.RotateSIDParams{NewSID: "rotated-1", UserID: u.UserID, OldSID: u.SID})
-		if err != nil || n != 1 {
-			t.Fatalf("RotateSID = %d, %v", n, err)
+		if ok, err := r.Mutation().Logout(auth.WithPrincipal(t.Context(), u)); err != nil || !ok {
+			t.Fatalf("Logout = %v, %v", ok, err)
 		}
 		revokedWithin(t, a, u.SID, revokeWithin)
 		revokedWithin(t, b, u.SID, revokeWithin)
@@ -194,12 +193,13 @@ func TestRevocationReachesEveryCache(t *testing.T) {
 	t.Run("sql update of another column", func(t *testing.T) {
 		u := createUser(t, pool, 3)
 		warm(t, u.SID)
-		if _, err := pool.Exec(t.Context(), `UPDATE "user" SET username = 'renamed' WHERE user_id = $1`, u.UserID); err != nil {
+		if _, err := pool.Exec(t.Context(), `UPDATE "user" SET token = 'stored' WHERE user_id = $1`, u.UserID); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "fresh row on b", func() bool {
-			users, err := b.Lookup(t.Context(), u.SID)
-			return err == nil && len(users) == 1 && users[0].Username == "renamed"
+		want := sha256.Sum256([]byte("stored"))
+		waitFor(t, "fresh session on b", func() bool {
+			sessions, err := b.Lookup(t.Context(), u.SID)
+			return err == nil && len(sessions) == 1 && bytes.Equal(sessions[0].LegacyTokenSHA256, want[:])
 		})
 	})
 	t.Run("delete", func(t *testing.T) {
@@ -283,14 +283,14 @@ func TestReconnectFlushes(t *testing.T) {
 func TestChangeDuringLookupIsNotCached(t *testing.T) {
 	pool := testdb.New(t)
 	u := createUser(t, pool, 1)
-	q := db.New(pool)
+	r := graph.NewResolver(pool, graph.Resolver{})
 	var c *sessioncache.Cache
 	var n atomic.Int64
-	lookup := func(ctx context.Context, sid string) ([]db.User, error) {
+	lookup := func(ctx context.Context, sid string) ([]auth.Session, error) {
 		n.Add(1)
-		users, err := q.GetUsersBySID(ctx, sid)
+		sessions, err := r.LookupSessions(ctx, sid)
 		c.Invalidate("some-other-sid") // as if a notification came in now
-		return users, err
+		return sessions, err
 	}
 	c = sessioncache.New(pool.Config().ConnConfig, lookup, sessioncache.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -308,7 +308,7 @@ func TestChangeDuringLookupIsNotCached(t *testing.T) {
 
 func TestTTLAndBound(t *testing.T) {
 	pool := testdb.New(t)
-	users := []db.User{createUser(t, pool, 1), createUser(t, pool, 2), createUser(t, pool, 3)}
+	users := []auth.Principal{createUser(t, pool, 1), createUser(t, pool, 2), createUser(t, pool, 3)}
 	var now atomic.Int64
 	now.Store(time.Now().UnixNano())
 	c, cnt := newCache(t, pool, sessioncache.Options{
@@ -444,8 +444,8 @@ func TestLogoutInvalidatesBeforeAnswering(t *testing.T) {
 	if _, err := pool.Exec(t.Context(), `ALTER TABLE "user" DISABLE TRIGGER user_session_updated`); err != nil {
 		t.Fatal(err)
 	}
-	r := &graph.Resolver{Queries: db.New(pool), Sessions: c}
-	ok, err := r.Mutation().Logout(auth.WithUser(t.Context(), u))
+	r := graph.NewResolver(pool, graph.Resolver{Sessions: c})
+	ok, err := r.Mutation().Logout(auth.WithPrincipal(t.Context(), u))
 	if err != nil || !ok {
 		t.Fatalf("Logout = %v, %v", ok, err)
 	}

@@ -1,0 +1,31 @@
+package graph
+
+import (
+	"context"
+
+	"users/internal/apperr"
+	"users/internal/auth"
+)
+
+// errNoUser is me's answer when the token's user was deleted after its
+// session was looked up.
+var errNoUser = apperr.New(apperr.Unauthenticated, "invalid or expired token")
+
+// LookupSessions is the session lookup of auth.Middleware (through the
+// session cache): the principal of each user whose sid is sid, with the
+// SHA-256 of the legacy token stored for them, computed by PostgreSQL so the
+// token never reaches this process.
+func (r *Resolver) LookupSessions(ctx context.Context, sid string) ([]auth.Session, error) {
+	rows, err := r.queries.GetSessionsBySID(ctx, sid)
+	if err != nil {
+		return nil, err
+	}
+	sessions := make([]auth.Session, len(rows))
+	for i, row := range rows {
+		sessions[i] = auth.Session{
+			Principal:         auth.Principal{UserID: row.UserID, SID: row.SID},
+			LegacyTokenSHA256: row.LegacyTokenSha256,
+		}
+	}
+	return sessions, nil
+}
