@@ -31,12 +31,13 @@ func (r *Resolver) page(ctx context.Context, afterID int32, limit int) (*model.U
 		PageInfo: &model.PageInfo{HasNextPage: len(users) > limit},
 	}
 	for i := range users[:n] {
-		edges[i] = model.UserEdge{Cursor: model.UserCursor(users[i].ID), Node: &users[i]}
+		edges[i] = model.UserEdge{Node: &users[i]}
 		conn.Nodes[i] = &users[i]
 		conn.Edges[i] = &edges[i]
 	}
 	if n > 0 {
-		conn.PageInfo.EndCursor = &edges[n-1].Cursor
+		end := edges[n-1].Cursor()
+		conn.PageInfo.EndCursor = &end
 	}
 	return conn, nil
 }
@@ -93,19 +94,25 @@ func (r *Resolver) userByID(ctx context.Context, userID int32) (*model.User, err
 }
 
 // pageArgs checks the caller's token and the arguments of a page: first
-// (default model.DefaultPageSize) from 0 to model.MaxPageSize, after a
-// cursor of this API or empty.
+// (default model.DefaultPageSize) from 0 to model.MaxPageSize in a GraphQL
+// request, whose answer must fit its response budget; a caller without a
+// budget (REST's streamed list, which writes one page at a time) may read
+// up to model.MaxStreamPage; after is a cursor of this API or empty.
 func pageArgs(ctx context.Context, first *int, after *string) (afterID int32, limit int, err error) {
 	if _, err := auth.PrincipalFrom(ctx); err != nil {
 		return 0, 0, err
+	}
+	maxFirst := model.MaxPageSize
+	if _, budgeted := infoReadLimit(ctx); !budgeted {
+		maxFirst = model.MaxStreamPage
 	}
 	limit = model.DefaultPageSize
 	if first != nil {
 		limit = *first
 	}
 	problems := validate.Problems{}
-	if limit < 0 || limit > model.MaxPageSize {
-		problems.Add("first", fmt.Sprintf("must be from 0 to %d", model.MaxPageSize))
+	if limit < 0 || limit > maxFirst {
+		problems.Add("first", fmt.Sprintf("must be from 0 to %d", maxFirst))
 	}
 	if after != nil && *after != "" {
 		id, ok := model.ParseUserCursor(*after)

@@ -13,7 +13,7 @@ import (
 // Streaming the whole list (GET /v1/users without ?limit).
 const (
 	// flushAt is how much of the answer is buffered before it is written:
-	// several pages, so a large list costs few writes.
+	// the buffer holds at most that and one user.
 	flushAt = 64 << 10
 	// writeTimeout is each write's deadline. The server's WriteTimeout suits
 	// one answer, not a million users.
@@ -28,13 +28,13 @@ const (
 var streamBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
 // streamUsers writes every user after the cursor after (nil: from the
-// start), reading them page by page through the users resolver, its largest
-// page at a time. The first page is read before anything is written, so an
+// start), reading them page by page through the users resolver, the
+// largest page it gives a caller without a response budget at a time. The first page is read before anything is written, so an
 // early failure still gets a proper envelope; a failure after that aborts
 // the connection, so a client never takes a truncated list for a complete
 // one.
 func streamUsers(w http.ResponseWriter, r *http.Request, q graph.QueryResolver, log *slog.Logger, after *string) {
-	first := model.MaxPageSize
+	first := model.MaxStreamPage
 	page, err := q.Users(r.Context(), &first, after)
 	if err != nil {
 		writeError(w, r, log, err)
@@ -65,12 +65,12 @@ func streamUsers(w http.ResponseWriter, r *http.Request, q graph.QueryResolver, 
 			}
 			buf = appendUser(buf, u, "")
 			n++
+			if len(buf) >= flushAt && !write() {
+				return // the client went away
+			}
 		}
 		if !page.PageInfo.HasNextPage {
 			break
-		}
-		if len(buf) >= flushAt && !write() {
-			return // the client went away
 		}
 		if page, err = q.Users(r.Context(), &first, page.PageInfo.EndCursor); err != nil {
 			log.ErrorContext(r.Context(), "stream users", "err", err)

@@ -54,9 +54,3 @@ type User struct {
 	Created  time.Time  `json:"created"`
 	Modified time.Time  `json:"modified"`
 }
-
-type UserEdge struct {
-	// Opaque; pass it as `after` to continue after this user.
-	Cursor string `json:"cursor"`
-	Node   *User  `json:"node"`
-}

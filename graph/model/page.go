@@ -6,8 +6,15 @@ import (
 	"strings"
 )
 
-// MaxPageSize caps users(first:), and REST's ?limit=. Larger reads page with `after`.
+// MaxPageSize caps users(first:) in a GraphQL request, and REST's ?limit=.
+// Larger reads page with `after`.
 const MaxPageSize = 100
+
+// MaxStreamPage caps users(first:) for a caller without a response budget:
+// REST's streamed list, which reads the whole table a page at a time and
+// holds one page in memory. A page of 1,000 rather than 100 is one query
+// for 1,000 users rather than ten (BENCHMARKS.md, W3).
+const MaxStreamPage = 1000
 
 // DefaultPageSize is users(first:) when first is absent or null (the schema's default).
 const DefaultPageSize = 20

@@ -10,3 +10,12 @@ type UserConnection struct {
 	Nodes    []*User     `json:"nodes"`
 	PageInfo *PageInfo   `json:"pageInfo"`
 }
+
+// UserEdge is a user of a page. Its cursor is made only when a client
+// selects it: the REST list never does.
+type UserEdge struct {
+	Node *User `json:"node"`
+}
+
+// Cursor is the opaque cursor that points just after the edge's user.
+func (e *UserEdge) Cursor() string { return UserCursor(e.Node.ID) }
