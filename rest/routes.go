@@ -12,7 +12,7 @@ import (
 	"users/graph"
 )
 
-// Routes registers every legacy resource on r, whose middleware must include
+// Routes registers every legacy resource on mux, whose middleware must include
 // RoutePath, and answers the rest as the legacy router did (router.go):
 // OPTIONS 200, other methods on a legacy path 404, 405 or 400, and any
 // unknown path or method 404, all with the envelope's "Not Supported" (code

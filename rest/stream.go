@@ -28,11 +28,11 @@ const (
 var streamBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
 // streamUsers writes every user after the cursor after (nil: from the
-// start), reading them page by page through the users resolver, the
-// largest page it gives a caller without a response budget at a time. The first page is read before anything is written, so an
-// early failure still gets a proper envelope; a failure after that aborts
-// the connection, so a client never takes a truncated list for a complete
-// one.
+// start), reading them through the users resolver in the largest pages it
+// gives a caller without a response budget. The first page is read before
+// anything is written, so an early failure still gets a proper envelope; a
+// failure after that aborts the connection, so a client never takes a
+// truncated list for a complete one.
 func streamUsers(w http.ResponseWriter, r *http.Request, q graph.QueryResolver, log *slog.Logger, after *string) {
 	first := model.MaxStreamPage
 	page, err := q.Users(r.Context(), &first, after)
