@@ -3,13 +3,8 @@ package graph
 import (
 	"context"
 
-	"users/internal/apperr"
 	"users/internal/auth"
 )
-
-// errNoUser is me's answer when the token's user was deleted after its
-// session was looked up.
-var errNoUser = apperr.New(apperr.Unauthenticated, "invalid or expired token")
 
 // LookupSessions is the session lookup of auth.Middleware (through the
 // session cache): the principal of each user whose sid is sid, with the

@@ -93,6 +93,10 @@ func (r *Resolver) userByID(ctx context.Context, userID int32) (*model.User, err
 	return &u, nil
 }
 
+// errNoUser is me's answer when the token's user was deleted after its
+// session was looked up: the token stands for nobody.
+var errNoUser = apperr.New(apperr.Unauthenticated, "invalid or expired token")
+
 // pageArgs checks the caller's token and the arguments of a page: first
 // (default model.DefaultPageSize) from 0 to model.MaxPageSize in a GraphQL
 // request, whose answer must fit its response budget; a caller without a

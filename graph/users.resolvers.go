@@ -135,7 +135,6 @@ func (r *queryResolver) Me(ctx context.Context) (*model.User, error) {
 	}
 	u, err := r.userByID(ctx, p.UserID)
 	if err == nil && u == nil {
-		// Deleted since the session lookup: the token stands for nobody.
 		err = errNoUser
 	}
 	return u, err
