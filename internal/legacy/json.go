@@ -36,7 +36,8 @@ var errSyntax = errors.New("legacy: not one JSON value")
 // when text is not exactly one JSON value (surrounding whitespace allowed).
 func AppendJSON(b, text []byte) ([]byte, error) {
 	r := reader{data: text}
-	var open []byte // the containers open at r.i: '{' or '['
+	var stack [32]byte
+	open := stack[:0] // the containers open at r.i: '{' or '['
 	for {
 		// A value starts at r.i.
 		r.space()
