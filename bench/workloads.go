@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -197,7 +196,7 @@ func (b *bench) w4(ctx context.Context) error {
 	first := b.graphqlUsers(nil)
 	deep := b.graphqlUsers(func(w, i int) string {
 		// A different page each time, all beyond user 900,000 (of 1,000,000).
-		return model.UserCursor(strconv.Itoa(deepFrom + (w*7919+i*104729)%span))
+		return model.UserCursor(int32(deepFrom + (w*7919+i*104729)%span))
 	})
 	if err := check(ctx, "W4 first", first, 20); err != nil {
 		return err

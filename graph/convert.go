@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"strconv"
 	"time"
 
 	"users/graph/model"
@@ -12,7 +11,7 @@ import (
 // token reaches a model.
 func publicUser(id int32, username, email string, info []byte, created, modified *time.Time) model.User {
 	return model.User{
-		ID:       strconv.FormatInt(int64(id), 10),
+		UserID:   id,
 		Username: username,
 		Email:    email,
 		Info:     storedInfo(info),

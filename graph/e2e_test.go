@@ -965,7 +965,7 @@ func TestCursorEncoding(t *testing.T) {
 	// Cursors are what b64 makes of "user:<id>", or the bad-cursor cases
 	// above would prove nothing.
 	for _, id := range []int32{0, 1, 42, 12345, 2147483647} {
-		if got, want := b64("user:"+strconv.Itoa(int(id))), model.UserCursor(strconv.Itoa(int(id))); got != want {
+		if got, want := b64("user:"+strconv.Itoa(int(id))), model.UserCursor(id); got != want {
 			t.Errorf("b64(user:%d) = %q, model.UserCursor = %q", id, got, want)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -236,7 +237,11 @@ func TestResponseLimit(t *testing.T) {
 			SELECT 'long', repeat('e', 290) || i || '@example.com', 'x', md5(i::text) FROM generate_series(1, 100) AS i`); err != nil {
 			t.Fatal(err)
 		}
-		page := `users(first: 100, after: "` + model.UserCursor(hugeID) + `") { nodes { email } }`
+		id, err := strconv.ParseInt(hugeID, 10, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := `users(first: 100, after: "` + model.UserCursor(int32(id)) + `") { nodes { email } }`
 		var out struct {
 			A struct{ Nodes []struct{ Email string } }
 		}

@@ -57,7 +57,7 @@ func TestAppendUser(t *testing.T) {
 	created := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
 	for _, s := range encodeStrings {
 		for _, info := range encodeInfos {
-			u := &model.User{ID: "1", Username: s, Email: s + "@x", Created: created, Modified: time.Unix(0, 0).UTC()}
+			u := &model.User{UserID: 1, Username: s, Email: s + "@x", Created: created, Modified: time.Unix(0, 0).UTC()}
 			if info != "" {
 				u.Info = model.JSONObject(info)
 			}
@@ -98,7 +98,7 @@ func BenchmarkListEncoding(b *testing.B) {
 	users := make([]*model.User, 100)
 	for i := range users {
 		users[i] = &model.User{
-			ID: fmt.Sprint(i + 1), Username: fmt.Sprintf("user%d", i+1), Email: fmt.Sprintf("user%d@bench.example", i+1),
+			UserID: int32(i + 1), Username: fmt.Sprintf("user%d", i+1), Email: fmt.Sprintf("user%d@bench.example", i+1),
 			Info:    model.JSONObject(fmt.Sprintf(`{"team": "t%d", "level": %d}`, i%7, i)),
 			Created: time.Now(), Modified: time.Now(),
 		}

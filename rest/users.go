@@ -87,7 +87,7 @@ func handleUsersList(q graph.QueryResolver, log *slog.Logger) http.HandlerFunc {
 			if err != nil || id < 0 {
 				problems.Add("after", "must be a user id")
 			}
-			c := model.UserCursor(strconv.FormatInt(id, 10))
+			c := model.UserCursor(int32(id))
 			after = &c
 		}
 		limit := -1 // the whole list
@@ -112,7 +112,7 @@ func handleUsersList(q graph.QueryResolver, log *slog.Logger) http.HandlerFunc {
 			return
 		}
 		if page.PageInfo.HasNextPage {
-			last := page.Nodes[len(page.Nodes)-1].ID
+			last := page.Nodes[len(page.Nodes)-1].ID()
 			w.Header().Set("Link", "<"+r.URL.Path+"?limit="+strconv.Itoa(limit)+"&after="+last+`>; rel="next"`)
 		}
 		writeOK(w, func(b []byte) []byte {

@@ -41,16 +41,3 @@ type PageInfo struct {
 
 type Query struct {
 }
-
-// A user account. Passwords, password hashes and session ids are never exposed.
-type User struct {
-	// The legacy numeric user_id, as a string.
-	ID string `json:"id"`
-	// 4 to 20 characters.
-	Username string `json:"username"`
-	Email    string `json:"email"`
-	// Free-form data given at sign-up; null when none was given. Costs 16 in the complexity score.
-	Info     JSONObject `json:"info,omitempty"`
-	Created  time.Time  `json:"created"`
-	Modified time.Time  `json:"modified"`
-}

@@ -22,10 +22,10 @@ const DefaultPageSize = 20
 const cursorPrefix = "user:"
 
 // UserCursor returns the opaque pagination cursor that points just after
-// the user whose ID is id.
-func UserCursor(id string) string {
+// the user whose user_id is userID.
+func UserCursor(userID int32) string {
 	var buf [len(cursorPrefix) + 11]byte // "user:" and an int32; no heap copy
-	return base64.RawURLEncoding.EncodeToString(append(append(buf[:0], cursorPrefix...), id...))
+	return base64.RawURLEncoding.EncodeToString(strconv.AppendInt(append(buf[:0], cursorPrefix...), int64(userID), 10))
 }
 
 // ParseUserCursor returns the user id a cursor made by UserCursor points
