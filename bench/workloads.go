@@ -14,7 +14,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"users/graph"
+	"users/graph/model"
 )
 
 // runWorkloads runs the selected workloads in an order that seeds the table
@@ -196,7 +196,7 @@ func (b *bench) w4(ctx context.Context) error {
 	first := b.graphqlUsers(nil)
 	deep := b.graphqlUsers(func(w, i int) string {
 		// A different page each time, all beyond user 900,000 (of 1,000,000).
-		return graph.Cursor(int32(deepFrom + (w*7919+i*104729)%span))
+		return model.UserCursor(int32(deepFrom + (w*7919+i*104729)%span))
 	})
 	if err := check(ctx, "W4 first", first, 20); err != nil {
 		return err

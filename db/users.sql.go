@@ -24,7 +24,7 @@ func (q *Queries) CountUsers(ctx context.Context) (int64, error) {
 const createUser = `-- name: CreateUser :one
 INSERT INTO "user" (username, email, password, info, sid, created, modified)
 VALUES ($1, $2, $3, $4, $5, timezone('utc', now()), timezone('utc', now()))
-RETURNING created, modified, user_id, username, email, password, info, token, sid
+RETURNING user_id, username, email, info, created, modified
 `
 
 type CreateUserParams struct {
@@ -35,9 +35,19 @@ type CreateUserParams struct {
 	SID          string
 }
 
-// CreateUser stores a new user. A duplicate email fails with unique_violation
-// (23505) on user_email_key, which the caller maps to the duplicate error.
-func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, error) {
+type CreateUserRow struct {
+	UserID   int32
+	Username string
+	Email    string
+	Info     []byte
+	Created  *time.Time
+	Modified *time.Time
+}
+
+// CreateUser stores a new user and returns its public columns. A duplicate
+// email fails with unique_violation (23505) on user_email_key, which the
+// caller maps to the duplicate error.
+func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (CreateUserRow, error) {
 	row := q.db.QueryRow(ctx, createUser,
 		arg.Username,
 		arg.Email,
@@ -45,19 +55,52 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 		arg.Info,
 		arg.SID,
 	)
-	var i User
+	var i CreateUserRow
 	err := row.Scan(
-		&i.Created,
-		&i.Modified,
 		&i.UserID,
 		&i.Username,
 		&i.Email,
-		&i.PasswordHash,
 		&i.Info,
-		&i.Token,
-		&i.SID,
+		&i.Created,
+		&i.Modified,
 	)
 	return i, err
+}
+
+const getSessionsBySID = `-- name: GetSessionsBySID :many
+SELECT user_id, sid, sha256(convert_to(token, 'UTF8')) AS legacy_token_sha256
+FROM "user" WHERE sid = $1 LIMIT 2
+`
+
+type GetSessionsBySIDRow struct {
+	UserID            int32
+	SID               string
+	LegacyTokenSha256 []byte
+}
+
+// GetSessionsBySID resolves a token's sid to what authentication needs: the
+// user, and the SHA-256 of the token the legacy app stored for them (NULL
+// when none), so the stored token itself never leaves the database. Legacy
+// sids were 10 digits and may collide, so it returns up to two rows and the
+// caller refuses an ambiguous sid.
+func (q *Queries) GetSessionsBySID(ctx context.Context, sid string) ([]GetSessionsBySIDRow, error) {
+	rows, err := q.db.Query(ctx, getSessionsBySID, sid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []GetSessionsBySIDRow{}
+	for rows.Next() {
+		var i GetSessionsBySIDRow
+		if err := rows.Scan(&i.UserID, &i.SID, &i.LegacyTokenSha256); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const getUser = `-- name: GetUser :one
@@ -104,61 +147,38 @@ func (q *Queries) GetUser(ctx context.Context, arg GetUserParams) (GetUserRow, e
 }
 
 const getUserByEmail = `-- name: GetUserByEmail :one
-SELECT created, modified, user_id, username, email, password, info, token, sid FROM "user" WHERE email = $1
+SELECT user_id, username, email, password, info, sid, created, modified
+FROM "user" WHERE email = $1
 `
 
-// GetUserByEmail finds the user for a login; emails are unique and compared exactly, as legacy did.
-func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error) {
+type GetUserByEmailRow struct {
+	UserID       int32
+	Username     string
+	Email        string
+	PasswordHash string
+	Info         []byte
+	SID          string
+	Created      *time.Time
+	Modified     *time.Time
+}
+
+// GetUserByEmail finds the user for a login: the public columns, the hash
+// to verify and the sid to mint a token over (not the stored legacy token).
+// Emails are unique and compared exactly, as legacy did.
+func (q *Queries) GetUserByEmail(ctx context.Context, email string) (GetUserByEmailRow, error) {
 	row := q.db.QueryRow(ctx, getUserByEmail, email)
-	var i User
+	var i GetUserByEmailRow
 	err := row.Scan(
-		&i.Created,
-		&i.Modified,
 		&i.UserID,
 		&i.Username,
 		&i.Email,
 		&i.PasswordHash,
 		&i.Info,
-		&i.Token,
 		&i.SID,
+		&i.Created,
+		&i.Modified,
 	)
 	return i, err
-}
-
-const getUsersBySID = `-- name: GetUsersBySID :many
-SELECT created, modified, user_id, username, email, password, info, token, sid FROM "user" WHERE sid = $1 LIMIT 2
-`
-
-// GetUsersBySID resolves a token's sid. Legacy sids were 10 digits and may collide,
-// so it returns up to two rows and the caller refuses an ambiguous sid.
-func (q *Queries) GetUsersBySID(ctx context.Context, sid string) ([]User, error) {
-	rows, err := q.db.Query(ctx, getUsersBySID, sid)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []User{}
-	for rows.Next() {
-		var i User
-		if err := rows.Scan(
-			&i.Created,
-			&i.Modified,
-			&i.UserID,
-			&i.Username,
-			&i.Email,
-			&i.PasswordHash,
-			&i.Info,
-			&i.Token,
-			&i.SID,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 const listUserPage = `-- name: ListUserPage :many
@@ -238,9 +258,10 @@ type ListUsersRow struct {
 	Modified *time.Time
 }
 
-// ListUsers is one keyset page: users after a user_id, in user_id order (never OFFSET).
-// It reads only the columns a listing shows (no hash, token or sid leaves the
-// database for a list), which also makes each row cheaper to send and scan.
+// ListUsers is one keyset page: users after a user_id, in user_id order (never OFFSET),
+// for a reader without a byte budget (ListUserPage has one). It reads only the
+// columns a listing shows (no hash, token or sid leaves the database for a list),
+// which also makes each row cheaper to send and scan.
 func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]ListUsersRow, error) {
 	rows, err := q.db.Query(ctx, listUsers, arg.AfterID, arg.MaxRows)
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"users/graph"
+	"users/graph/model"
 	"users/internal/apptest"
 	"users/internal/testdb"
 	"users/internal/validate"
@@ -194,7 +194,7 @@ func TestReplicaMemory(t *testing.T) {
 		{"GraphQL: 8 × user(id){info}, info at the bound", gql(token, aliases(8, `user(id: "`+ids[1]+`") { info }`), nil), 200, "", 8 * perUser},
 		{"GraphQL: 4 × users(first:100){nodes{info}}", gql(token, aliases(4, page), nil), 422, "COMPLEXITY_LIMIT_EXCEEDED", 0},
 		{"GraphQL: users(first:100){nodes{info}}, info at the bound", gql(token, "{ "+page+" }", nil), 200, "", users * perUser},
-		{"GraphQL: users(first:100){nodes{info}}, over the legacy rows", gql(token, `{ users(first: 100, after: "`+graph.Cursor(int32(users))+`") { nodes { info } } }`, nil), 294, "RESPONSE_TOO_LARGE", 0},
+		{"GraphQL: users(first:100){nodes{info}}, over the legacy rows", gql(token, `{ users(first: 100, after: "`+model.UserCursor(users)+`") { nodes { info } } }`, nil), 294, "RESPONSE_TOO_LARGE", 0},
 		{"GraphQL: a full page of every field, with totalCount", gql(token, `{ users(first: 100) { nodes { id username email info created modified } pageInfo { hasNextPage endCursor } totalCount } }`, nil), 200, "", users * (perUser + 200)},
 		{"REST: GET /v1/users/{id}, info at the bound", rest(token, http.MethodGet, "/v1/users/"+ids[1], ""), 200, "200", perUser},
 		{"REST: login, info at the bound", rest("", http.MethodGet, "/v1/users/self/login?email=max1@example.com&password=attack123", ""), 200, "200", perUser + 200},

@@ -33,15 +33,16 @@ func withResponseBudget(ctx context.Context, limit int64) (context.Context, *res
 func (b *responseBudget) exceeded() bool { return b.left.Load() < 0 }
 
 // infoReadLimit is how many bytes of info a read may still bring in for the
-// GraphQL request in ctx: the budget left, or no limit outside GraphQL. The
-// queries that take it (GetUser, ListUserPage) leave out an info over it, so
-// a legacy row far over INFO_MAX_BYTES never reaches memory whole.
-func infoReadLimit(ctx context.Context) int32 {
+// GraphQL request in ctx: the budget left. budgeted is false outside a
+// GraphQL request (REST), which has no budget. The queries that take the
+// limit (GetUser, ListUserPage) leave out an info over it, so a legacy row
+// far over INFO_MAX_BYTES never reaches memory whole.
+func infoReadLimit(ctx context.Context) (limit int32, budgeted bool) {
 	b, ok := ctx.Value(budgetKey{}).(*responseBudget)
 	if !ok {
-		return math.MaxInt32
+		return math.MaxInt32, false
 	}
-	return int32(min(max(b.left.Load(), 0), math.MaxInt32))
+	return int32(min(max(b.left.Load(), 0), math.MaxInt32)), true
 }
 
 // chargeInfo takes size bytes, a user's info as PostgreSQL writes it, from
@@ -50,8 +51,7 @@ func infoReadLimit(ctx context.Context) int32 {
 // in memory either way. Over the budget it fails with
 // apperr.ResponseTooLarge, so the answer never holds more info than the
 // budget. An info a query left out for infoReadLimit is always over it.
-// REST calls carry no budget: they are bounded by INFO_MAX_BYTES, and the
-// REST list streams.
+// REST calls carry no budget: REST writes one user, or streams the list.
 func chargeInfo(ctx context.Context, size int) error {
 	b, ok := ctx.Value(budgetKey{}).(*responseBudget)
 	if !ok || b.left.Add(-int64(size)) >= 0 {
@@ -62,9 +62,5 @@ func chargeInfo(ctx context.Context, size int) error {
 
 // errResponseTooLarge is the error for an answer over limit bytes.
 func errResponseTooLarge(limit int64) *apperr.Error {
-	return &apperr.Error{
-		Code:    apperr.ResponseTooLarge,
-		Message: "response too large",
-		Detail:  "the answer would hold more than " + strconv.FormatInt(limit, 10) + " bytes: ask for fewer users, or leave out info",
-	}
+	return apperr.New(apperr.ResponseTooLarge, "the answer would hold more than "+strconv.FormatInt(limit, 10)+" bytes: ask for fewer users, or leave out info")
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"users/graph/model"
 )
 
 // The complexity score of an operation (see cost) is checked against
@@ -168,33 +170,33 @@ func (w *costWalker) page(set ast.SelectionSet) (page, perUser int) {
 }
 
 // pageSize is how many users users(first:) can return: first (from a
-// literal or a variable) within 0..MaxPageSize, DefaultPageSize when absent
-// or null, MaxPageSize when it cannot be read (the resolver refuses it then).
+// literal or a variable) within 0..model.MaxPageSize, model.DefaultPageSize when absent
+// or null, model.MaxPageSize when it cannot be read (the resolver refuses it then).
 func pageSize(f *ast.Field, vars map[string]any) int {
 	arg := f.Arguments.ForName("first")
 	if arg == nil {
-		return DefaultPageSize
+		return model.DefaultPageSize
 	}
 	v, err := arg.Value.Value(vars)
 	if err != nil {
-		return MaxPageSize
+		return model.MaxPageSize
 	}
 	var n int64
 	switch v := v.(type) {
 	case nil:
-		return DefaultPageSize
+		return model.DefaultPageSize
 	case int64:
 		n = v
 	case int:
 		n = int64(v)
 	case float64:
-		n = int64(min(max(v, -1), MaxPageSize))
+		n = int64(min(max(v, -1), model.MaxPageSize))
 	case json.Number:
 		if n, err = v.Int64(); err != nil {
-			return MaxPageSize
+			return model.MaxPageSize
 		}
 	default:
-		return MaxPageSize
+		return model.MaxPageSize
 	}
-	return int(min(max(n, 0), MaxPageSize))
+	return int(min(max(n, 0), model.MaxPageSize))
 }

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/vektah/gqlparser/v2"
+
+	"users/graph/model"
 )
 
 // TestCost checks the complexity arithmetic SECURITY.md states, on documents
@@ -24,12 +26,12 @@ func TestCost(t *testing.T) {
 		{"the full page", `{ users(first: 100) { nodes { ` + every + ` } pageInfo { hasNextPage endCursor } } }`, nil, 2105},
 		{"the full page and its count", `{ users(first: 100) { nodes { ` + every + ` } pageInfo { hasNextPage endCursor } totalCount } }`, nil, 2105 + countCost},
 		{"a count alone", `{ users(first: 0) { totalCount } }`, nil, 1 + countCost},
-		{"the default page", `{ users { nodes { id } } }`, nil, 2 + DefaultPageSize},
+		{"the default page", `{ users { nodes { id } } }`, nil, 2 + model.DefaultPageSize},
 		{"edges", `{ users(first: 10) { edges { cursor node { id info } } } }`, nil, 2 + 10*(1+1+1+infoCost)},
 		{"nodes and edges", `{ users(first: 10) { nodes { id } edges { node { id } } } }`, nil, 3 + 10*(1+2)},
 		{"first from a variable", `query($n: Int) { users(first: $n) { nodes { id } } }`, map[string]any{"n": int64(50)}, 2 + 50},
-		{"first null", `query($n: Int) { users(first: $n) { nodes { id } } }`, map[string]any{"n": nil}, 2 + DefaultPageSize},
-		{"first over the page size", `{ users(first: 100000) { nodes { id } } }`, nil, 2 + MaxPageSize},
+		{"first null", `query($n: Int) { users(first: $n) { nodes { id } } }`, map[string]any{"n": nil}, 2 + model.DefaultPageSize},
+		{"first over the page size", `{ users(first: 100000) { nodes { id } } }`, nil, 2 + model.MaxPageSize},
 		{"first negative", `{ users(first: -5) { nodes { id } } }`, nil, 2},
 		{"a page in a fragment", `{ users(first: 10) { ...P } } fragment P on UserConnection { nodes { ...U } totalCount } fragment U on User { id info }`, nil, 2 + countCost + 10*(1+infoCost)},
 		{"inline fragments", `{ users(first: 10) { ... on UserConnection { nodes { ... on User { id } } } } }`, nil, 2 + 10},

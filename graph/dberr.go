@@ -19,16 +19,16 @@ func dbError(err error, op string) error {
 		switch {
 		case pgErr.Code == pgerrcode.UniqueViolation:
 			// The only unique constraint of "user" is the email's.
-			return &apperr.Error{
-				Code:    apperr.Duplicate,
-				Message: "email already registered",
-				Fields:  map[string][]string{"email": {"already registered"}},
-				Err:     err,
-			}
+			e := apperr.New(apperr.Duplicate, "")
+			e.Fields = map[string][]string{"email": {"already registered"}}
+			e.Err = err
+			return e
 		case pgerrcode.IsDataException(pgErr.Code):
 			// A value the validation rules allow but PostgreSQL cannot store,
 			// such as a NUL character in text.
-			return &apperr.Error{Code: apperr.Invalid, Message: "invalid parameter", Detail: "value cannot be stored: " + pgErr.Message, Err: err}
+			e := apperr.New(apperr.Invalid, "value cannot be stored: "+pgErr.Message)
+			e.Err = err
+			return e
 		}
 	}
 	return apperr.Internalf(err, "%s", op)

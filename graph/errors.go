@@ -2,14 +2,18 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"users/internal/apperr"
+	"users/internal/legacy"
 )
 
 // ErrorPresenter maps errors to GraphQL errors: the one place where an
@@ -36,7 +40,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if e.Detail != "" {
 			out.Message += ": " + e.Detail
 		}
-		out.Extensions = map[string]any{"code": string(e.Code), "legacyCode": e.Code.Legacy()}
+		out.Extensions = map[string]any{"code": string(e.Code), "legacyCode": legacy.MetaCode(e.Code)}
 		if len(e.Fields) > 0 {
 			out.Extensions["fields"] = e.Fields
 		}
@@ -47,7 +51,34 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
-// RecoverFunc turns a resolver panic into an internal error; the presenter logs it.
-func RecoverFunc(ctx context.Context, p any) error {
-	return apperr.Internalf(fmt.Errorf("panic: %v", p), "resolver")
+// RecoverFunc turns a panic in a resolver, or anywhere in gqlgen's handler,
+// into an internal error; the presenter logs it with its stack.
+func RecoverFunc(_ context.Context, p any) error {
+	return panicError(p)
+}
+
+func panicError(p any) *apperr.Error {
+	return apperr.Internalf(fmt.Errorf("panic: %v\n%s", p, debug.Stack()), "graphql")
+}
+
+// recoverer answers a panic between the router and gqlgen's own recovery as
+// a GraphQL result with one INTERNAL error (status 500), presented and so
+// logged like any other.
+func recoverer(next http.Handler, present graphql.ErrorPresenterFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			p := recover()
+			if p == nil {
+				return
+			}
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			body, _ := json.Marshal(graphql.Response{Errors: gqlerror.List{present(r.Context(), panicError(p))}})
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write(body)
+		}()
+		next.ServeHTTP(w, r)
+	})
 }

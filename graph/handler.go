@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"log/slog"
+	"net/http"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -85,8 +86,9 @@ func isName(s string) bool {
 }
 
 // NewHandler returns the /graphql handler: gqlgen over the resolvers with the
-// GraphQL-over-HTTP transport, the error presenter and the request limits.
-func NewHandler(r *Resolver, log *slog.Logger, o HandlerOptions) *handler.Server {
+// GraphQL-over-HTTP transport, the error presenter, the request limits, and
+// GraphQL's answer to a panic.
+func NewHandler(r *Resolver, log *slog.Logger, o HandlerOptions) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
 	srv.AddTransport(gqlhttp.Transport{MaxBodyBytes: o.MaxBodyBytes})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
@@ -116,7 +118,7 @@ func NewHandler(r *Resolver, log *slog.Logger, o HandlerOptions) *handler.Server
 		})
 	}
 	srv.AroundResponses(responseLimit(o.MaxResponseBytes, present))
-	return srv
+	return recoverer(srv, present)
 }
 
 // responseLimit gives each request a budget of limit bytes of info

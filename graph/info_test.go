@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"users/graph"
+	"users/graph/model"
 	"users/internal/apptest"
 	"users/internal/validate"
 )
@@ -221,7 +221,7 @@ func TestResponseLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		page := `users(first: 100, after: "` + graph.Cursor(int32(id)) + `") { nodes { email } }`
+		page := `users(first: 100, after: "` + model.UserCursor(int32(id)) + `") { nodes { email } }`
 		var out struct {
 			A struct{ Nodes []struct{ Email string } }
 		}

@@ -13,16 +13,10 @@ import (
 	"users/internal/validate"
 )
 
-// MaxPageSize caps users(first:). Larger reads page with `after`.
-const MaxPageSize = 100
-
-// DefaultPageSize is users(first:) when first is absent or null (the schema's default).
-const DefaultPageSize = 20
-
-// Resolver holds the dependencies of every resolver; it is built once at start.
+// Resolver holds the dependencies of every resolver; it is built once at
+// start, by NewResolver.
 type Resolver struct {
 	Logger    *slog.Logger
-	Queries   *db.Queries
 	Passwords *auth.Passwords
 	Tokens    *auth.Tokens
 	Limits    Limits
@@ -38,6 +32,15 @@ type Resolver struct {
 	// this replica never serves the old token from memory again; other
 	// replicas hear of it from PostgreSQL (internal/sessioncache).
 	Sessions SessionCache
+
+	queries *db.Queries // the resolvers are the only code that runs SQL
+}
+
+// NewResolver returns the resolvers with the dependencies in deps, running
+// their queries on pool (a pgx pool, or any db.DBTX).
+func NewResolver(pool db.DBTX, deps Resolver) *Resolver {
+	deps.queries = db.New(pool)
+	return &deps
 }
 
 // SessionCache is the in-memory session cache (internal/sessioncache).

@@ -23,8 +23,7 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 	if problems := validate.NewUser(input.Username, input.Email, input.Password, r.PasswordPolicy); len(problems) > 0 {
 		return nil, apperr.InvalidFields(problems)
 	}
-	info, err := r.checkInfo(input.Info)
-	if err != nil {
+	if err := r.checkInfo(input.Info); err != nil {
 		return nil, err
 	}
 	if err := r.Limits.Signup(ctx, input.Email); err != nil {
@@ -34,17 +33,18 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 	if err != nil {
 		return nil, apperr.Internalf(err, "create user")
 	}
-	u, err := r.Queries.CreateUser(ctx, db.CreateUserParams{
+	row, err := r.queries.CreateUser(ctx, db.CreateUserParams{
 		Username:     input.Username,
 		Email:        input.Email,
 		PasswordHash: hash,
-		Info:         info,
+		Info:         input.Info,
 		SID:          auth.NewSID(),
 	})
 	if err != nil {
 		return nil, dbError(err, "create user")
 	}
-	return toUser(u), nil
+	u := publicUser(row.UserID, row.Username, row.Email, row.Info, row.Created, row.Modified)
+	return &u, nil
 }
 
 // Login is the resolver for the login field.
@@ -55,7 +55,7 @@ func (r *mutationResolver) Login(ctx context.Context, email string, password str
 	if err := r.Limits.Login(ctx, email); err != nil {
 		return nil, err
 	}
-	u, err := r.Queries.GetUserByEmail(ctx, email)
+	row, err := r.queries.GetUserByEmail(ctx, email)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Spend one bcrypt comparison anyway: the answer must not come faster
 		// for an email that has no account.
@@ -63,43 +63,44 @@ func (r *mutationResolver) Login(ctx context.Context, email string, password str
 			return nil, apperr.Internalf(err, "login")
 		}
 		r.Events.Emit(ctx, secevent.Event{Name: secevent.LoginFailed, Reason: secevent.UnknownEmail, Email: email})
-		return nil, &apperr.Error{Code: apperr.UserNotExists, Message: "user not exists", Detail: "User email: " + email}
+		return nil, apperr.New(apperr.UserNotExists, "User email: "+email)
 	}
 	if err != nil {
 		return nil, dbError(err, "login")
 	}
-	ok, rehash, err := r.Passwords.Verify(ctx, u.PasswordHash, password)
+	ok, rehash, err := r.Passwords.Verify(ctx, row.PasswordHash, password)
 	if err != nil {
-		return nil, apperr.Internalf(err, "login user %d", u.UserID)
+		return nil, apperr.Internalf(err, "login user %d", row.UserID)
 	}
 	if !ok {
-		r.Events.Emit(ctx, secevent.Event{Name: secevent.LoginFailed, Reason: secevent.WrongPassword, Email: email, UserID: u.UserID})
-		return nil, apperr.New(apperr.PasswordNotMatch, "password not match")
+		r.Events.Emit(ctx, secevent.Event{Name: secevent.LoginFailed, Reason: secevent.WrongPassword, Email: email, UserID: row.UserID})
+		return nil, apperr.New(apperr.PasswordNotMatch, "")
 	}
 	if rehash {
-		r.upgradeHash(ctx, u, password)
+		r.upgradeHash(ctx, row.UserID, row.PasswordHash, password)
 	}
-	if err := chargeInfo(ctx, len(u.Info)); err != nil {
+	if err := chargeInfo(ctx, len(row.Info)); err != nil {
 		return nil, err
 	}
-	token, expiresAt, err := r.Tokens.Issue(u.SID)
+	token, expiresAt, err := r.Tokens.Issue(row.SID)
 	if err != nil {
 		return nil, apperr.Internalf(err, "issue token")
 	}
-	return &model.AuthPayload{Token: token, ExpiresAt: expiresAt, User: toUser(u)}, nil
+	u := publicUser(row.UserID, row.Username, row.Email, row.Info, row.Created, row.Modified)
+	return &model.AuthPayload{Token: token, ExpiresAt: expiresAt, User: &u}, nil
 }
 
 // Logout is the resolver for the logout field.
 func (r *mutationResolver) Logout(ctx context.Context) (bool, error) {
-	u, err := auth.UserFrom(ctx)
+	p, err := auth.PrincipalFrom(ctx)
 	if err != nil {
 		return false, err
 	}
-	if _, err := r.Queries.RotateSID(ctx, db.RotateSIDParams{NewSID: auth.NewSID(), UserID: u.UserID, OldSID: u.SID}); err != nil {
+	if _, err := r.queries.RotateSID(ctx, db.RotateSIDParams{NewSID: auth.NewSID(), UserID: p.UserID, OldSID: p.SID}); err != nil {
 		return false, dbError(err, "logout")
 	}
 	if r.Sessions != nil {
-		r.Sessions.Invalidate(u.SID)
+		r.Sessions.Invalidate(p.SID)
 	}
 	// No row changed means a concurrent logout rotated it first: revoked either way.
 	return true, nil
@@ -107,7 +108,7 @@ func (r *mutationResolver) Logout(ctx context.Context) (bool, error) {
 
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error) {
-	afterID, limit, err := pageArgs(ctx, first, after, MaxPageSize)
+	afterID, limit, err := pageArgs(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -116,42 +117,32 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*
 
 // User is the resolver for the user field.
 func (r *queryResolver) User(ctx context.Context, id string) (*model.User, error) {
-	if _, err := auth.UserFrom(ctx); err != nil {
+	if _, err := auth.PrincipalFrom(ctx); err != nil {
 		return nil, err
 	}
-	userID, ok := parseUserID(id)
+	userID, ok := model.ParseUserID(id)
 	if !ok {
 		return nil, nil // no user can have that id
 	}
-	u, err := r.Queries.GetUser(ctx, db.GetUserParams{UserID: userID, MaxInfoBytes: infoReadLimit(ctx)})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, dbError(err, "get user")
-	}
-	if err := chargeInfo(ctx, int(u.InfoSize)); err != nil {
-		return nil, err
-	}
-	user := publicUser(db.ListUserPageRow(u))
-	return &user, nil
+	return r.userByID(ctx, userID)
 }
 
 // Me is the resolver for the me field.
 func (r *queryResolver) Me(ctx context.Context) (*model.User, error) {
-	u, err := auth.UserFrom(ctx)
+	p, err := auth.PrincipalFrom(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := chargeInfo(ctx, len(u.Info)); err != nil {
-		return nil, err
+	u, err := r.userByID(ctx, p.UserID)
+	if err == nil && u == nil {
+		err = errNoUser
 	}
-	return toUser(u), nil
+	return u, err
 }
 
 // TotalCount is the resolver for the totalCount field.
 func (r *userConnectionResolver) TotalCount(ctx context.Context, obj *model.UserConnection) (int, error) {
-	n, err := r.Queries.CountUsers(ctx)
+	n, err := r.queries.CountUsers(ctx)
 	if err != nil {
 		return 0, dbError(err, "count users")
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"users/graph"
+	"users/graph/model"
 	"users/internal/apptest"
 )
 
@@ -206,7 +206,7 @@ func TestCursorEncoding(t *testing.T) {
 	// Cursors are what b64 makes of "user:<id>", or the bad-cursor cases
 	// above would prove nothing.
 	for _, id := range []int32{0, 1, 42, 12345, 2147483647} {
-		if got, want := b64("user:"+strconv.Itoa(int(id))), graph.Cursor(id); got != want {
+		if got, want := b64("user:"+strconv.Itoa(int(id))), model.UserCursor(id); got != want {
 			t.Errorf("b64(user:%d) = %q, graph.Cursor = %q", id, got, want)
 		}
 	}

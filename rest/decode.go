@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"unicode/utf8"
 
 	"users/internal/apperr"
@@ -15,9 +14,9 @@ import (
 
 // The legacy JSON translator's descriptions. legacy contract: do not reword.
 var (
-	errMalformed = &apperr.Error{Code: apperr.Invalid, Message: "invalid parameter", Detail: "No JSON object could be decoded or Malformed JSON"}
-	errNotUTF8   = &apperr.Error{Code: apperr.Invalid, Message: "invalid parameter", Detail: "Cannot be decoded by utf-8"}
-	errNotJSON   = &apperr.Error{Code: apperr.Invalid, Message: "invalid parameter", Detail: "Content-Type must be application/json"}
+	errMalformed = apperr.New(apperr.Invalid, "No JSON object could be decoded or Malformed JSON")
+	errNotUTF8   = apperr.New(apperr.Invalid, "Cannot be decoded by utf-8")
+	errNotJSON   = apperr.New(apperr.Invalid, "Content-Type must be application/json")
 )
 
 // mediaType returns the request's media type without parameters ("" if none or unparsable).
@@ -35,7 +34,7 @@ func readBody(r *http.Request) ([]byte, error) {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return nil, &apperr.Error{Code: apperr.TooLarge, Message: "request body too large", Detail: "request body is larger than the limit"}
+		return nil, apperr.New(apperr.TooLarge, "request body is larger than the limit")
 	case err != nil:
 		return nil, errMalformed
 	}
@@ -44,7 +43,9 @@ func readBody(r *http.Request) ([]byte, error) {
 
 // readJSONObject reads the body as exactly one JSON object, as Python's
 // json.loads did: anything else (not UTF-8, malformed, trailing data, an array,
-// null) is the legacy "malformed" error. Numbers stay json.Number.
+// null) is the legacy "malformed" error. Numbers stay json.Number. This is
+// the one parser of a legacy request body; validate checks the shape of what
+// it returns.
 func readJSONObject(r *http.Request) (map[string]any, error) {
 	body, err := readBody(r)
 	if err != nil {
@@ -61,44 +62,6 @@ func readJSONObject(r *http.Request) (map[string]any, error) {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errMalformed // trailing data after the object
-	}
-	return doc, nil
-}
-
-// readCredentials collects login fields from a JSON body, else a form body, else
-// the query string (the legacy README logs in with curl -d email=... -d password=...,
-// which sends a form body even with GET).
-func readCredentials(r *http.Request) (map[string]any, error) {
-	if mediaType(r) == "application/json" {
-		return readJSONObject(r)
-	}
-	var form url.Values
-	if mediaType(r) == "application/x-www-form-urlencoded" {
-		body, err := readBody(r)
-		if err != nil {
-			return nil, err
-		}
-		if form, err = url.ParseQuery(string(body)); err != nil {
-			return nil, errMalformed
-		}
-	}
-	query, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, errMalformed
-	}
-	doc := map[string]any{}
-	for _, key := range []string{"email", "password"} {
-		v, ok := form[key]
-		if !ok {
-			v, ok = query[key]
-		}
-		if !ok {
-			continue
-		}
-		if !utf8.ValidString(v[0]) {
-			return nil, errNotUTF8
-		}
-		doc[key] = v[0]
 	}
 	return doc, nil
 }

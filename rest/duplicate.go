@@ -1,20 +1,24 @@
 package rest
 
-import "users/graph/model"
+import (
+	"users/graph/model"
+	"users/internal/legacy"
+)
 
 // duplicateDescription is legacy's 77 description: the database error as
 // psycopg2 printed it, and the statement's parameters as Python printed them,
-// minus the secrets legacy leaked there (password hash, token, sid).
+// minus the secrets legacy leaked there (password hash, token, sid). info
+// was json.dumps' text of the sign-up's info.
 func duplicateDescription(in model.CreateUserInput) map[string]string {
 	info := "null"
 	if in.Info != nil {
-		if b, err := marshalPython(in.Info); err == nil {
+		if b, err := legacy.AppendJSON(nil, in.Info); err == nil {
 			info = string(b)
 		}
 	}
 	return map[string]string{
 		"details": uniqueViolation(in.Email),
-		"params":  "{'username': " + pyRepr(in.Username) + ", 'email': " + pyRepr(in.Email) + ", 'info': " + pyRepr(info) + "}",
+		"params":  "{'username': " + legacy.Repr(in.Username) + ", 'email': " + legacy.Repr(in.Email) + ", 'info': " + legacy.Repr(info) + "}",
 	}
 }
 

@@ -1,17 +1,21 @@
 package rest
 
 import (
+	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 
 	"users/internal/apperr"
+	"users/internal/legacy"
 )
 
-// legacyErrors gives each domain code its legacy HTTP status and meta message.
-// This is the one place REST reads error codes. The odd choices (500 for a
-// duplicate, 404 for an unsupported method) are the legacy contract.
+// legacyErrors gives each domain code its legacy HTTP status and meta
+// message; the meta code is legacy.MetaCode's. This is the one place REST
+// reads error codes. The odd choices (500 for a duplicate, 404 for an
+// unsupported method) are the legacy contract.
 var legacyErrors = map[apperr.Code]struct {
 	status  int
 	message string
@@ -36,17 +40,18 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 
 // writeErrorWith writes e with an explicit meta.description (nil for none).
 func writeErrorWith(w http.ResponseWriter, r *http.Request, log *slog.Logger, e *apperr.Error, desc any) {
-	le, ok := legacyErrors[e.Code]
+	code := e.Code
+	le, ok := legacyErrors[code]
 	if !ok {
-		le = legacyErrors[apperr.Internal]
+		code, le = apperr.Internal, legacyErrors[apperr.Internal]
 	}
-	if e.Code == apperr.Internal || !ok {
+	if code == apperr.Internal {
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", e)
 	}
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 	}
-	writeMeta(w, le.status, meta{Code: e.Code.Legacy(), Message: le.message, Description: desc})
+	writeMeta(w, le.status, meta{Code: legacy.MetaCode(code), Message: le.message, Description: desc})
 }
 
 // description is the legacy meta.description of an error: per-field messages
@@ -78,8 +83,29 @@ func description(e *apperr.Error) any {
 // 405 and 400 for the methods router.go says.
 func writeNotSupported(w http.ResponseWriter, r *http.Request, status int) {
 	writeMeta(w, status, meta{
-		Code:        apperr.NotSupported.Legacy(),
+		Code:        legacy.MetaCode(apperr.NotSupported),
 		Message:     legacyErrors[apperr.NotSupported].message,
 		Description: "method: " + r.Method + ", url: " + r.URL.Path,
 	})
+}
+
+// recoverer answers a panic in a legacy route with the envelope's 500
+// Unknown Error, logged with its stack like any internal error.
+// http.ErrAbortHandler passes through: it is a deliberate abort (streamUsers).
+func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				p := recover()
+				if p == nil {
+					return
+				}
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				writeError(w, r, log, apperr.Internalf(fmt.Errorf("panic: %v\n%s", p, debug.Stack()), "rest"))
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
 }

@@ -2,7 +2,6 @@ package rest
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -95,16 +94,4 @@ func routePath(r *http.Request) string {
 		return rctx.RoutePath
 	}
 	return r.URL.Path
-}
-
-// legacyUserID reads a path id as PostgreSQL's integer input did when the
-// legacy app compared user_id with the text: surrounding whitespace and a
-// sign are allowed, so " +01" is user 1. Anything else is returned as it is
-// (no user has such an id; legacy crashed on it).
-func legacyUserID(s string) string {
-	n, err := strconv.ParseInt(strings.Trim(s, " \t\n\v\f\r"), 10, 32)
-	if err != nil {
-		return s
-	}
-	return strconv.FormatInt(n, 10)
 }

@@ -12,13 +12,14 @@ import (
 	"users/graph"
 )
 
-// Routes registers every legacy resource on r, whose middleware must include
+// Routes registers every legacy resource on mux, whose middleware must include
 // RoutePath, and answers the rest as the legacy router did (router.go):
 // OPTIONS 200, other methods on a legacy path 404, 405 or 400, and any
 // unknown path or method 404, all with the envelope's "Not Supported" (code
-// 10). database is the banner's "database" text, such as "postgresql
-// (localhost)".
-func Routes(r chi.Router, root graph.ResolverRoot, log *slog.Logger, database string) {
+// 10). A panic in any of them answers the envelope's 500. database is the
+// banner's "database" text, such as "postgresql (localhost)".
+func Routes(mux chi.Router, root graph.ResolverRoot, log *slog.Logger, database string) {
+	r := mux.With(recoverer(log))
 	q, m := root.Query(), root.Mutation()
 	login := handleLogin(m, log)
 
@@ -45,7 +46,7 @@ func Routes(r chi.Router, root graph.ResolverRoot, log *slog.Logger, database st
 	// chi calls MethodNotAllowed for a method it does not know before it
 	// looks at the path, so both fallbacks first find the legacy resource.
 	fallback := func(w http.ResponseWriter, req *http.Request) {
-		if res, ok := resourceAt(r, resources, routePath(req)); ok {
+		if res, ok := resourceAt(mux, resources, routePath(req)); ok {
 			res.ServeHTTP(w, req)
 			return
 		}
@@ -53,6 +54,14 @@ func Routes(r chi.Router, root graph.ResolverRoot, log *slog.Logger, database st
 	}
 	r.NotFound(fallback)
 	r.MethodNotAllowed(fallback)
+}
+
+// handleRoot answers GET / with the legacy banner (no envelope, as legacy).
+func handleRoot(database string) http.HandlerFunc {
+	banner := map[string]string{"server": "Falcon REST API Template", "database": database}
+	return func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, banner)
+	}
 }
 
 // resourceAt finds the legacy resource whose pattern matches path. Every

@@ -1,9 +1,10 @@
 -- name: CreateUser :one
--- CreateUser stores a new user. A duplicate email fails with unique_violation
--- (23505) on user_email_key, which the caller maps to the duplicate error.
+-- CreateUser stores a new user and returns its public columns. A duplicate
+-- email fails with unique_violation (23505) on user_email_key, which the
+-- caller maps to the duplicate error.
 INSERT INTO "user" (username, email, password, info, sid, created, modified)
 VALUES (@username, @email, @password_hash, @info, @sid, timezone('utc', now()), timezone('utc', now()))
-RETURNING *;
+RETURNING user_id, username, email, info, created, modified;
 
 -- name: GetUser :one
 -- GetUser reads a user's public columns. info comes back only when PostgreSQL
@@ -18,18 +19,26 @@ SELECT user_id, username, email,
 FROM "user" WHERE user_id = @user_id;
 
 -- name: GetUserByEmail :one
--- GetUserByEmail finds the user for a login; emails are unique and compared exactly, as legacy did.
-SELECT * FROM "user" WHERE email = @email;
+-- GetUserByEmail finds the user for a login: the public columns, the hash
+-- to verify and the sid to mint a token over (not the stored legacy token).
+-- Emails are unique and compared exactly, as legacy did.
+SELECT user_id, username, email, password, info, sid, created, modified
+FROM "user" WHERE email = @email;
 
--- name: GetUsersBySID :many
--- GetUsersBySID resolves a token's sid. Legacy sids were 10 digits and may collide,
--- so it returns up to two rows and the caller refuses an ambiguous sid.
-SELECT * FROM "user" WHERE sid = @sid LIMIT 2;
+-- name: GetSessionsBySID :many
+-- GetSessionsBySID resolves a token's sid to what authentication needs: the
+-- user, and the SHA-256 of the token the legacy app stored for them (NULL
+-- when none), so the stored token itself never leaves the database. Legacy
+-- sids were 10 digits and may collide, so it returns up to two rows and the
+-- caller refuses an ambiguous sid.
+SELECT user_id, sid, sha256(convert_to(token, 'UTF8')) AS legacy_token_sha256
+FROM "user" WHERE sid = @sid LIMIT 2;
 
 -- name: ListUsers :many
--- ListUsers is one keyset page: users after a user_id, in user_id order (never OFFSET).
--- It reads only the columns a listing shows (no hash, token or sid leaves the
--- database for a list), which also makes each row cheaper to send and scan.
+-- ListUsers is one keyset page: users after a user_id, in user_id order (never OFFSET),
+-- for a reader without a byte budget (ListUserPage has one). It reads only the
+-- columns a listing shows (no hash, token or sid leaves the database for a list),
+-- which also makes each row cheaper to send and scan.
 SELECT user_id, username, email, info, created, modified FROM "user"
 WHERE user_id > @after_id ORDER BY user_id LIMIT @max_rows;
 

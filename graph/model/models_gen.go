@@ -27,7 +27,7 @@ type CreateUserInput struct {
 	// At most INFO_MAX_BYTES (4096 by default) as stored, numbers counted in full
 	// (1e300 is 301 bytes); nested at most 16 levels; at most 512 keys and items in
 	// all; numbers within the range of a 64-bit float.
-	Info map[string]any `json:"info,omitempty"`
+	Info JSONObject `json:"info,omitempty"`
 }
 
 type Mutation struct {
@@ -40,23 +40,4 @@ type PageInfo struct {
 }
 
 type Query struct {
-}
-
-// A user account. Passwords, password hashes and session ids are never exposed.
-type User struct {
-	// The legacy numeric user_id, as a string.
-	ID string `json:"id"`
-	// 4 to 20 characters.
-	Username string `json:"username"`
-	Email    string `json:"email"`
-	// Free-form data given at sign-up; null when none was given. Costs 16 in the complexity score.
-	Info     map[string]any `json:"info,omitempty"`
-	Created  time.Time      `json:"created"`
-	Modified time.Time      `json:"modified"`
-}
-
-type UserEdge struct {
-	// Opaque; pass it as `after` to continue after this user.
-	Cursor string `json:"cursor"`
-	Node   *User  `json:"node"`
 }

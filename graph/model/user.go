@@ -1,12 +1,50 @@
 // Package model holds the GraphQL types. models_gen.go is generated from
 // graph/*.graphqls; the types here are written by hand where a resolver needs
-// more than the schema says.
+// more than the schema says, or where a field is best computed only when a
+// client selects it (the REST list reads a thousand users a page and
+// selects neither ids nor cursors).
 package model
+
+import (
+	"strconv"
+	"time"
+)
+
+// User is a user as clients see it: never a hash, a sid or a token.
+type User struct {
+	UserID   int32 // the legacy numeric user_id
+	Username string
+	Email    string
+	Info     JSONObject // nil: none was given
+	Created  time.Time
+	Modified time.Time
+}
+
+// ID is the user's ID: the legacy numeric user_id, as a string.
+func (u *User) ID() string { return strconv.FormatInt(int64(u.UserID), 10) }
 
 // UserConnection is one page of users. TotalCount has its own resolver, so the
 // count query runs only when a client selects it.
 type UserConnection struct {
-	Edges    []*UserEdge `json:"edges"`
-	Nodes    []*User     `json:"nodes"`
-	PageInfo *PageInfo   `json:"pageInfo"`
+	Nodes    []*User
+	PageInfo *PageInfo
 }
+
+// Edges are the page's users with their cursors.
+func (c *UserConnection) Edges() []*UserEdge {
+	edges := make([]UserEdge, len(c.Nodes))
+	out := make([]*UserEdge, len(c.Nodes))
+	for i, u := range c.Nodes {
+		edges[i] = UserEdge{Node: u}
+		out[i] = &edges[i]
+	}
+	return out
+}
+
+// UserEdge is a user of a page.
+type UserEdge struct {
+	Node *User
+}
+
+// Cursor is the opaque cursor that points just after the edge's user.
+func (e *UserEdge) Cursor() string { return UserCursor(e.Node.UserID) }

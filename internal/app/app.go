@@ -17,7 +17,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"users/db"
 	"users/graph"
 	"users/internal/auth"
 	"users/internal/clientip"
@@ -49,7 +48,6 @@ type Service struct {
 // listener or connection of its own.
 func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, error) {
 	log = slog.New(withRequestID{log.Handler()})
-	queries := db.New(pool)
 	passwords, err := auth.NewPasswords(cfg.BcryptCost)
 	if err != nil {
 		return nil, err
@@ -73,9 +71,8 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 	if err != nil {
 		return nil, err
 	}
-	resolver := &graph.Resolver{
+	resolver := graph.NewResolver(pool, graph.Resolver{
 		Logger:    log,
-		Queries:   queries,
 		Passwords: passwords,
 		Tokens:    tokens,
 		Limits:    limiter,
@@ -83,7 +80,7 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 
 		PasswordPolicy: cfg.PasswordPolicy,
 		InfoMaxBytes:   cfg.InfoMaxBytes,
-	}
+	})
 
 	r := chi.NewRouter()
 	// The client address comes before the access log, which records it.
@@ -91,7 +88,7 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 	r.Use(corsPolicy(cfg.CORSOrigins))
 	// Sessions are cached in memory; a logout anywhere revokes them here at
 	// once through LISTEN/NOTIFY (see internal/sessioncache).
-	sessions := sessioncache.New(pool.Config().ConnConfig, queries.GetUsersBySID, sessioncache.Options{Logger: log})
+	sessions := sessioncache.New(pool.Config().ConnConfig, resolver.LookupSessions, sessioncache.Options{Logger: log})
 	resolver.Sessions = sessions // a logout here revokes here before it answers
 	r.Use(auth.Middleware(tokens, sessions.Lookup, limiter, events))
 

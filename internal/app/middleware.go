@@ -134,8 +134,10 @@ func accessLog(log *slog.Logger, observe func(method, route string, status int, 
 // quietRoutes are polled by machines; their successes are logged at debug level.
 var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
-// recoverer turns a handler panic into the legacy envelope's 500, logged with
-// its stack. http.ErrAbortHandler passes through: it is a deliberate abort.
+// recoverer answers a panic outside the GraphQL and legacy routes, which
+// answer their own in their own format (graph.NewHandler, rest.Routes), with
+// the operations endpoints' plain JSON 500, logged with its stack.
+// http.ErrAbortHandler passes through: it is a deliberate abort.
 func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -148,9 +150,7 @@ func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
 					panic(p)
 				}
 				log.ErrorContext(r.Context(), "panic", "panic", p, "stack", string(debug.Stack()))
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusInternalServerError)
-				_, _ = w.Write([]byte(`{"meta": {"code": 500, "message": "Unknown Error"}}`))
+				writeStatus(w, http.StatusInternalServerError, "internal error")
 			}()
 			next.ServeHTTP(w, r)
 		})

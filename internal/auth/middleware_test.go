@@ -3,6 +3,7 @@ package auth_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -14,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"users/db"
 	"users/internal/apperr"
 	"users/internal/auth"
 	"users/internal/clientip"
@@ -27,47 +27,47 @@ func TestMiddleware(t *testing.T) {
 	t.Parallel()
 	key := newKey(t)
 	tokens := newTokens(t, time.Hour, key)
-	alice := db.User{UserID: 1, Username: "alice", Email: "alice1@gmail.com", SID: "7403160892"}
-	bob := db.User{UserID: 2, Username: "bob.smith", Email: "bob.smith@mail.co", SID: "7403160892"}
+	alice := auth.Session{Principal: auth.Principal{UserID: 1, SID: "7403160892"}}
+	bob := auth.Session{Principal: auth.Principal{UserID: 2, SID: "7403160892"}}
 	token := issue(t, tokens, alice.SID)
 
 	tests := []struct {
 		name       string
 		header     []string // Authorization values; nil: none
-		rows       []db.User
+		rows       []auth.Session
 		lookupErr  error
 		wantLookup bool // the session lookup runs (the token was valid)
-		wantUser   *db.User
+		wantUser   *auth.Principal
 		wantCode   apperr.Code
 	}{
 		{name: "no header", wantCode: apperr.Unauthenticated},
 		{name: "empty header", header: []string{""}, wantCode: apperr.Unauthenticated},
 		{name: "garbage", header: []string{"garbage"}, wantCode: apperr.Unauthenticated},
-		{name: "another key", header: []string{issue(t, newTokens(t, time.Hour, newKey(t)), alice.SID)}, rows: []db.User{alice}, wantCode: apperr.Unauthenticated},
-		{name: "expired", header: []string{mint(t, alice.SID, key, time.Now().Add(-2*time.Hour))}, rows: []db.User{alice}, wantCode: apperr.Unauthenticated},
+		{name: "another key", header: []string{issue(t, newTokens(t, time.Hour, newKey(t)), alice.SID)}, rows: []auth.Session{alice}, wantCode: apperr.Unauthenticated},
+		{name: "expired", header: []string{mint(t, alice.SID, key, time.Now().Add(-2*time.Hour))}, rows: []auth.Session{alice}, wantCode: apperr.Unauthenticated},
 		{name: "zero rows", header: []string{token}, wantLookup: true, wantCode: apperr.Unauthenticated},
-		{name: "two rows", header: []string{token}, rows: []db.User{alice, bob}, wantLookup: true, wantCode: apperr.Unauthenticated},
+		{name: "two rows", header: []string{token}, rows: []auth.Session{alice, bob}, wantLookup: true, wantCode: apperr.Unauthenticated},
 		{name: "lookup error", header: []string{token}, lookupErr: errors.New("connection refused"), wantLookup: true, wantCode: apperr.Internal},
 		{name: "lookup cancelled", header: []string{token}, lookupErr: context.Canceled, wantLookup: true, wantCode: apperr.Internal},
-		{name: "one row", header: []string{token}, rows: []db.User{alice}, wantLookup: true, wantUser: &alice},
-		{name: "one row, Bearer", header: []string{"Bearer " + token}, rows: []db.User{alice}, wantLookup: true, wantUser: &alice},
-		{name: "one row, bearer and spaces", header: []string{"  bearer   " + token + " "}, rows: []db.User{alice}, wantLookup: true, wantUser: &alice},
+		{name: "one row", header: []string{token}, rows: []auth.Session{alice}, wantLookup: true, wantUser: &alice.Principal},
+		{name: "one row, Bearer", header: []string{"Bearer " + token}, rows: []auth.Session{alice}, wantLookup: true, wantUser: &alice.Principal},
+		{name: "one row, bearer and spaces", header: []string{"  bearer   " + token + " "}, rows: []auth.Session{alice}, wantLookup: true, wantUser: &alice.Principal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var lookedUp []string
-			lookup := func(ctx context.Context, sid string) ([]db.User, error) {
+			lookup := func(ctx context.Context, sid string) ([]auth.Session, error) {
 				lookedUp = append(lookedUp, sid)
 				return tt.rows, tt.lookupErr
 			}
 			var (
 				called bool
-				got    db.User
+				got    auth.Principal
 				err    error
 			)
 			h := auth.Middleware(tokens, lookup, nil, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				called = true
-				got, err = auth.UserFrom(r.Context())
+				got, err = auth.PrincipalFrom(r.Context())
 				w.WriteHeader(http.StatusTeapot)
 			}))
 			req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
@@ -87,40 +87,40 @@ func TestMiddleware(t *testing.T) {
 			}
 			if tt.wantUser != nil {
 				if err != nil || !reflect.DeepEqual(got, *tt.wantUser) {
-					t.Errorf("UserFrom = %+v, %v; want %+v", got, err, *tt.wantUser)
+					t.Errorf("PrincipalFrom = %+v, %v; want %+v", got, err, *tt.wantUser)
 				}
 				return
 			}
 			if code := apperr.CodeOf(err); err == nil || code != tt.wantCode {
-				t.Errorf("UserFrom error = %v (code %s), want code %s", err, code, tt.wantCode)
+				t.Errorf("PrincipalFrom error = %v (code %s), want code %s", err, code, tt.wantCode)
 			}
-			if !reflect.DeepEqual(got, db.User{}) {
-				t.Errorf("UserFrom user = %+v alongside an error, want the zero user", got)
+			if !reflect.DeepEqual(got, auth.Principal{}) {
+				t.Errorf("PrincipalFrom = %+v alongside an error, want the zero principal", got)
 			}
 		})
 	}
 }
 
-func TestWithUser(t *testing.T) {
-	u := db.User{UserID: 7, Username: "grace", SID: "abc"}
-	got, err := auth.UserFrom(auth.WithUser(context.Background(), u))
-	if err != nil || !reflect.DeepEqual(got, u) {
-		t.Errorf("UserFrom(WithUser(u)) = %+v, %v; want %+v", got, err, u)
+func TestWithPrincipal(t *testing.T) {
+	p := auth.Principal{UserID: 7, SID: "abc"}
+	got, err := auth.PrincipalFrom(auth.WithPrincipal(context.Background(), p))
+	if err != nil || got != p {
+		t.Errorf("PrincipalFrom(WithPrincipal(p)) = %+v, %v; want %+v", got, err, p)
 	}
-	if _, err := auth.UserFrom(context.Background()); apperr.CodeOf(err) != apperr.Unauthenticated {
-		t.Errorf("UserFrom(empty context) error = %v, want %s", err, apperr.Unauthenticated)
+	if _, err := auth.PrincipalFrom(context.Background()); apperr.CodeOf(err) != apperr.Unauthenticated {
+		t.Errorf("PrincipalFrom(empty context) error = %v, want %s", err, apperr.Unauthenticated)
 	}
 }
 
 // serve runs one request through the middleware from client ip with the
-// given Authorization header, and returns what UserFrom said.
-func serve(mw func(http.Handler) http.Handler, ip, header string) (db.User, error) {
+// given Authorization header, and returns what PrincipalFrom said.
+func serve(mw func(http.Handler) http.Handler, ip, header string) (auth.Principal, error) {
 	var (
-		u   db.User
+		u   auth.Principal
 		err error
 	)
 	h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, err = auth.UserFrom(r.Context())
+		u, err = auth.PrincipalFrom(r.Context())
 	}))
 	req := httptest.NewRequest(http.MethodPost, "/graphql", nil)
 	req = req.WithContext(clientip.With(req.Context(), ip))
@@ -164,6 +164,13 @@ func (l *eventLog) events(t *testing.T) []map[string]any {
 	return out
 }
 
+// digest is the SHA-256 of a stored legacy token, as the session lookup
+// reads it from PostgreSQL.
+func digest(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
 // TestMiddlewareLegacyToken: with the legacy key verify-only, a token it
 // signed authenticates only as the user's stored legacy token; a freshly
 // forged one over the same sid is refused and logged as legacy_mismatch.
@@ -173,14 +180,14 @@ func TestMiddlewareLegacyToken(t *testing.T) {
 	tokens := newTokens(t, time.Hour, fresh, legacy)
 	const sid = "7403160892"
 	stored := mint(t, sid, legacy, time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC))
-	alice := db.User{UserID: 1, Username: "alice", Email: "alice1@gmail.com", SID: sid, Token: &stored}
+	alice := auth.Session{Principal: auth.Principal{UserID: 1, SID: sid}, LegacyTokenSHA256: digest(stored)}
 	loggedOut := alice
-	loggedOut.Token = nil
+	loggedOut.LegacyTokenSHA256 = nil
 	other := mint(t, "1027360898", legacy, time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC))
 
 	tests := []struct {
 		name   string
-		row    db.User
+		row    auth.Session
 		token  string
 		ok     bool
 		reason string
@@ -196,11 +203,11 @@ func TestMiddlewareLegacyToken(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			log, events := newEventLog()
-			lookup := func(context.Context, string) ([]db.User, error) { return []db.User{tt.row}, nil }
+			lookup := func(context.Context, string) ([]auth.Session, error) { return []auth.Session{tt.row}, nil }
 			u, err := serve(auth.Middleware(tokens, lookup, nil, events), "203.0.113.7", tt.token)
 			if tt.ok {
 				if err != nil || u.UserID != tt.row.UserID {
-					t.Fatalf("UserFrom = %+v, %v; want user %d", u, err, tt.row.UserID)
+					t.Fatalf("PrincipalFrom = %+v, %v; want user %d", u, err, tt.row.UserID)
 				}
 				if n := len(log.events(t)); n != 0 {
 					t.Errorf("%d security events for an accepted token", n)
@@ -208,7 +215,7 @@ func TestMiddlewareLegacyToken(t *testing.T) {
 				return
 			}
 			if apperr.CodeOf(err) != apperr.Unauthenticated {
-				t.Fatalf("UserFrom error = %v, want %s", err, apperr.Unauthenticated)
+				t.Fatalf("PrincipalFrom error = %v, want %s", err, apperr.Unauthenticated)
 			}
 			evs := log.events(t)
 			if len(evs) != 1 || evs[0]["event"] != secevent.TokenRefused || evs[0]["reason"] != tt.reason ||
@@ -233,13 +240,13 @@ func TestMiddlewareThrottle(t *testing.T) {
 	t.Parallel()
 	key := newKey(t)
 	tokens := newTokens(t, time.Hour, key)
-	alice := db.User{UserID: 1, Username: "alice", Email: "alice1@gmail.com", SID: "s-alice"}
+	alice := auth.Session{Principal: auth.Principal{UserID: 1, SID: "s-alice"}}
 	good := issue(t, tokens, alice.SID)
 	var lookups atomic.Int64
-	lookup := func(_ context.Context, sid string) ([]db.User, error) {
+	lookup := func(_ context.Context, sid string) ([]auth.Session, error) {
 		lookups.Add(1)
 		if sid == alice.SID {
-			return []db.User{alice}, nil
+			return []auth.Session{alice}, nil
 		}
 		return nil, nil
 	}

@@ -279,12 +279,9 @@ func (l *Limiter) refuse(ctx context.Context, action string, rate config.Rate, r
 	if secs == 1 {
 		unit = "second"
 	}
-	return &apperr.Error{
-		Code:       apperr.RateLimited,
-		Message:    "too many requests",
-		Detail:     fmt.Sprintf("try again in %d %s", secs, unit),
-		RetryAfter: retry,
-	}
+	e := apperr.New(apperr.RateLimited, fmt.Sprintf("try again in %d %s", secs, unit))
+	e.RetryAfter = retry
+	return e
 }
 
 func (l *Limiter) storeError(action string, fellBack bool) {

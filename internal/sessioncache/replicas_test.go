@@ -1,11 +1,12 @@
 package sessioncache_test
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"net/http"
 	"testing"
 	"time"
 
-	"users/db"
 	"users/graph"
 	"users/internal/apptest"
 	"users/internal/auth"
@@ -20,7 +21,7 @@ func TestRevocationReachesEveryCache(t *testing.T) {
 	pool := testdb.New(t)
 	a, _ := newCache(t, pool, sessioncache.Options{TTL: time.Hour})
 	b, cntB := newCache(t, pool, sessioncache.Options{TTL: time.Hour})
-	q := db.New(pool)
+	r := graph.NewResolver(pool, graph.Resolver{})
 
 	warm := func(t *testing.T, sids ...string) {
 		t.Helper()
@@ -42,9 +43,8 @@ func TestRevocationReachesEveryCache(t *testing.T) {
 		if lookupOne(t, b, u.SID) != 1 || cntB.n.Load() != before {
 			t.Fatal("b does not serve the warm entry from memory")
 		}
-		n, err := q.RotateSID(t.Context(), db.RotateSIDParams{NewSID: "rotated-1", UserID: u.UserID, OldSID: u.SID})
-		if err != nil || n != 1 {
-			t.Fatalf("RotateSID = %d, %v", n, err)
+		if ok, err := r.Mutation().Logout(auth.WithPrincipal(t.Context(), u)); err != nil || !ok {
+			t.Fatalf("Logout = %v, %v", ok, err)
 		}
 		revokedWithin(t, a, u.SID, revokeWithin)
 		revokedWithin(t, b, u.SID, revokeWithin)
@@ -61,12 +61,13 @@ func TestRevocationReachesEveryCache(t *testing.T) {
 	t.Run("sql update of another column", func(t *testing.T) {
 		u := createUser(t, pool, 3)
 		warm(t, u.SID)
-		if _, err := pool.Exec(t.Context(), `UPDATE "user" SET username = 'renamed' WHERE user_id = $1`, u.UserID); err != nil {
+		if _, err := pool.Exec(t.Context(), `UPDATE "user" SET token = 'stored' WHERE user_id = $1`, u.UserID); err != nil {
 			t.Fatal(err)
 		}
-		apptest.Eventually(t, 10*time.Second, "fresh row on b", func() bool {
-			users, err := b.Lookup(t.Context(), u.SID)
-			return err == nil && len(users) == 1 && users[0].Username == "renamed"
+		want := sha256.Sum256([]byte("stored"))
+		apptest.Eventually(t, 10*time.Second, "fresh session on b", func() bool {
+			sessions, err := b.Lookup(t.Context(), u.SID)
+			return err == nil && len(sessions) == 1 && bytes.Equal(sessions[0].LegacyTokenSHA256, want[:])
 		})
 	})
 	t.Run("delete", func(t *testing.T) {
@@ -202,8 +203,8 @@ func TestLogoutInvalidatesBeforeAnswering(t *testing.T) {
 	if _, err := pool.Exec(t.Context(), `ALTER TABLE "user" DISABLE TRIGGER user_session_updated`); err != nil {
 		t.Fatal(err)
 	}
-	r := &graph.Resolver{Queries: db.New(pool), Sessions: c}
-	ok, err := r.Mutation().Logout(auth.WithUser(t.Context(), u))
+	r := graph.NewResolver(pool, graph.Resolver{Sessions: c})
+	ok, err := r.Mutation().Logout(auth.WithPrincipal(t.Context(), u))
 	if err != nil || !ok {
 		t.Fatalf("Logout = %v, %v", ok, err)
 	}

@@ -1,6 +1,7 @@
-// Package sessioncache keeps recently used sessions (sid -> user row) in
-// memory, so that an authenticated request costs no database round trip, and
-// forgets them on every replica the moment they stop being true.
+// Package sessioncache keeps recently used sessions (sid -> principal, with
+// the digest of the user's stored legacy token) in memory, so that an
+// authenticated request costs no database round trip, and forgets them on
+// every replica the moment they stop being true.
 //
 // Revocation: migration 00003 makes PostgreSQL NOTIFY channel users_sessions
 // with a row's old sid whenever a user row changes or goes (a logout rotating
@@ -25,7 +26,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"users/db"
 	"users/internal/auth"
 )
 
@@ -68,7 +68,7 @@ type Stats struct {
 }
 
 type entry struct {
-	user    db.User
+	session auth.Session
 	expires time.Time
 }
 
@@ -88,14 +88,14 @@ type Cache struct {
 	mu      sync.RWMutex
 	entries map[string]entry
 	// epoch changes at every invalidation and flush: a lookup that read the
-	// database while it changed may hold a row that is already revoked, so it
-	// does not store it.
+	// database while it changed may hold a session that is already revoked,
+	// so it does not store it.
 	epoch uint64
 
 	hits, misses, bypassed, invalidations, flushes, connects atomic.Uint64
 }
 
-// New returns a cache in front of lookup (normally db.Queries.GetUsersBySID).
+// New returns a cache in front of lookup (normally graph's LookupSessions).
 // connCfg is where Run listens, normally the pool's own config: it is copied,
 // and the listening connection is one more than the pool's.
 func New(connCfg *pgx.ConnConfig, lookup auth.SessionLookup, o Options) *Cache {
@@ -130,11 +130,11 @@ func New(connCfg *pgx.ConnConfig, lookup auth.SessionLookup, o Options) *Cache {
 
 var _ auth.SessionLookup = (*Cache)(nil).Lookup
 
-// Lookup returns the users whose sid is sid, as the wrapped lookup does: from
+// Lookup returns the sessions whose sid is sid, as the wrapped lookup does: from
 // memory when a live entry is there, else from the database (and remembers a
 // single match). Database errors, unknown sids and ambiguous sids are never
 // cached.
-func (c *Cache) Lookup(ctx context.Context, sid string) ([]db.User, error) {
+func (c *Cache) Lookup(ctx context.Context, sid string) ([]auth.Session, error) {
 	if !validText(sid) {
 		// No row can hold it, and PostgreSQL would refuse the query: a
 		// forged or corrupt token is refused, not an internal error.
@@ -151,12 +151,12 @@ func (c *Cache) Lookup(ctx context.Context, sid string) ([]db.User, error) {
 	c.mu.RUnlock()
 	if ok && now.Before(e.expires) {
 		c.hits.Add(1)
-		return []db.User{e.user}, nil
+		return []auth.Session{e.session}, nil
 	}
 	c.misses.Add(1)
-	users, err := c.lookup(ctx, sid)
-	if err != nil || len(users) != 1 {
-		return users, err
+	sessions, err := c.lookup(ctx, sid)
+	if err != nil || len(sessions) != 1 {
+		return sessions, err
 	}
 	c.mu.Lock()
 	if c.epoch == epoch && c.listening.Load() {
@@ -166,10 +166,10 @@ func (c *Cache) Lookup(ctx context.Context, sid string) ([]db.User, error) {
 				break
 			}
 		}
-		c.entries[sid] = entry{user: users[0], expires: now.Add(c.ttl)}
+		c.entries[sid] = entry{session: sessions[0], expires: now.Add(c.ttl)}
 	}
 	c.mu.Unlock()
-	return users, nil
+	return sessions, nil
 }
 
 // validText reports whether s can be a PostgreSQL text value: valid UTF-8

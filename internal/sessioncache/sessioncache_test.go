@@ -9,8 +9,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"users/db"
+	"users/graph"
 	"users/internal/apptest"
+	"users/internal/auth"
 	"users/internal/sessioncache"
 	"users/internal/testdb"
 )
@@ -22,22 +23,22 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 // revocation in a millisecond or two, and it is far below the TTL.
 const revokeWithin = 2 * time.Second
 
-// counting wraps the real query and counts database lookups.
+// counting wraps the real lookup and counts database lookups.
 type counting struct {
-	q *db.Queries
+	r *graph.Resolver
 	n atomic.Int64
 }
 
-func (c *counting) lookup(ctx context.Context, sid string) ([]db.User, error) {
+func (c *counting) lookup(ctx context.Context, sid string) ([]auth.Session, error) {
 	c.n.Add(1)
-	return c.q.GetUsersBySID(ctx, sid)
+	return c.r.LookupSessions(ctx, sid)
 }
 
 // newCache starts a cache over pool whose listener stops with the test, and
 // waits until it listens.
 func newCache(t *testing.T, pool *pgxpool.Pool, o sessioncache.Options) (*sessioncache.Cache, *counting) {
 	t.Helper()
-	cnt := &counting{q: db.New(pool)}
+	cnt := &counting{r: graph.NewResolver(pool, graph.Resolver{})}
 	c := sessioncache.New(pool.Config().ConnConfig, cnt.lookup, o)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -47,18 +48,17 @@ func newCache(t *testing.T, pool *pgxpool.Pool, o sessioncache.Options) (*sessio
 	return c, cnt
 }
 
-func createUser(t *testing.T, pool *pgxpool.Pool, n int) db.User {
+// createUser inserts user n and returns who a token over its sid stands for.
+func createUser(t *testing.T, pool *pgxpool.Pool, n int) auth.Principal {
 	t.Helper()
-	u, err := db.New(pool).CreateUser(t.Context(), db.CreateUserParams{
-		Username:     fmt.Sprintf("user%d", n),
-		Email:        fmt.Sprintf("user%d@example.com", n),
-		PasswordHash: "$2a$04$notarealhashnotarealhashnotarealhashnotarealhashnotar",
-		SID:          fmt.Sprintf("sid-%d-%d", n, time.Now().UnixNano()),
-	})
+	p := auth.Principal{SID: fmt.Sprintf("sid-%d-%d", n, time.Now().UnixNano())}
+	err := pool.QueryRow(t.Context(), `INSERT INTO "user" (username, email, password, sid) VALUES ($1, $2, $3, $4) RETURNING user_id`,
+		fmt.Sprintf("user%d", n), fmt.Sprintf("user%d@example.com", n), "$2a$04$notarealhashnotarealhashnotarealhashnotarealhashnotar", p.SID,
+	).Scan(&p.UserID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return u
+	return p
 }
 
 func lookupOne(t *testing.T, c *sessioncache.Cache, sid string) int {
@@ -117,7 +117,7 @@ func TestUnknownSIDIsNotCached(t *testing.T) {
 func TestNotListeningGoesToTheDatabase(t *testing.T) {
 	pool := testdb.New(t)
 	u := createUser(t, pool, 1)
-	cnt := &counting{q: db.New(pool)}
+	cnt := &counting{r: graph.NewResolver(pool, graph.Resolver{})}
 	c := sessioncache.New(pool.Config().ConnConfig, cnt.lookup, sessioncache.Options{}) // Run never called
 	for range 2 {
 		if n := lookupOne(t, c, u.SID); n != 1 {
@@ -176,14 +176,14 @@ func TestReconnectFlushes(t *testing.T) {
 func TestChangeDuringLookupIsNotCached(t *testing.T) {
 	pool := testdb.New(t)
 	u := createUser(t, pool, 1)
-	q := db.New(pool)
+	r := graph.NewResolver(pool, graph.Resolver{})
 	var c *sessioncache.Cache
 	var n atomic.Int64
-	lookup := func(ctx context.Context, sid string) ([]db.User, error) {
+	lookup := func(ctx context.Context, sid string) ([]auth.Session, error) {
 		n.Add(1)
-		users, err := q.GetUsersBySID(ctx, sid)
+		sessions, err := r.LookupSessions(ctx, sid)
 		c.Invalidate("some-other-sid") // as if a notification came in now
-		return users, err
+		return sessions, err
 	}
 	c = sessioncache.New(pool.Config().ConnConfig, lookup, sessioncache.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -201,7 +201,7 @@ func TestChangeDuringLookupIsNotCached(t *testing.T) {
 
 func TestTTLAndBound(t *testing.T) {
 	pool := testdb.New(t)
-	users := []db.User{createUser(t, pool, 1), createUser(t, pool, 2), createUser(t, pool, 3)}
+	users := []auth.Principal{createUser(t, pool, 1), createUser(t, pool, 2), createUser(t, pool, 3)}
 	var now atomic.Int64
 	now.Store(time.Now().UnixNano())
 	c, cnt := newCache(t, pool, sessioncache.Options{
