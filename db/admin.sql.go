@@ -10,16 +10,21 @@ import (
 )
 
 const getRole = `-- name: GetRole :one
-SELECT role FROM "user" WHERE email = $1
+SELECT user_id, role FROM "user" WHERE email = $1
 `
 
-// GetRole (internal/admin) reads the role of the user with this email;
-// emails are compared exactly, as at login.
-func (q *Queries) GetRole(ctx context.Context, email string) (string, error) {
+type GetRoleRow struct {
+	UserID int32
+	Role   string
+}
+
+// GetRole (internal/admin) reads the user_id and role of the user with this
+// email; emails are compared exactly, as at login.
+func (q *Queries) GetRole(ctx context.Context, email string) (GetRoleRow, error) {
 	row := q.db.QueryRow(ctx, getRole, email)
-	var role string
-	err := row.Scan(&role)
-	return role, err
+	var i GetRoleRow
+	err := row.Scan(&i.UserID, &i.Role)
+	return i, err
 }
 
 const listAdmins = `-- name: ListAdmins :many
@@ -53,8 +58,9 @@ func (q *Queries) ListAdmins(ctx context.Context) ([]ListAdminsRow, error) {
 	return items, nil
 }
 
-const setRole = `-- name: SetRole :execrows
+const setRole = `-- name: SetRole :one
 UPDATE "user" SET role = $1 WHERE email = $2 AND role <> $1
+RETURNING user_id
 `
 
 type SetRoleParams struct {
@@ -63,14 +69,14 @@ type SetRoleParams struct {
 }
 
 // SetRole (an operator's command, internal/admin; never the API) gives the
-// user with this email the role, unless it is theirs already: 0 rows means
-// no such user or nothing to change, which GetRole tells apart. The UPDATE
-// fires migration 00003's trigger, which revokes the user's cached sessions
-// on every replica, so the new role applies at their next request.
-func (q *Queries) SetRole(ctx context.Context, arg SetRoleParams) (int64, error) {
-	result, err := q.db.Exec(ctx, setRole, arg.Role, arg.Email)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+// user with this email the role, unless it is theirs already, and returns
+// their user_id. No row means no such user or nothing to change, which
+// GetRole tells apart. The UPDATE fires migration 00003's trigger, which
+// revokes the user's cached sessions on every replica, so the new role
+// applies from their next request.
+func (q *Queries) SetRole(ctx context.Context, arg SetRoleParams) (int32, error) {
+	row := q.db.QueryRow(ctx, setRole, arg.Role, arg.Email)
+	var user_id int32
+	err := row.Scan(&user_id)
+	return user_id, err
 }
