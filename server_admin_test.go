@@ -112,7 +112,7 @@ func TestRunAdminRefuses(t *testing.T) {
 		wantCode int
 		wantErr  string
 	}{
-		{"no command", map[string]string{"DATABASE_URL": url}, []string{"admin"}, 2, "usage: server admin grant EMAIL"},
+		{"no command", map[string]string{"DATABASE_URL": url}, []string{"admin"}, 2, "usage: server admin grant EMAIL | revoke EMAIL | list"},
 		{"grant without email", map[string]string{"DATABASE_URL": url}, []string{"admin", "grant"}, 2, "usage"},
 		{"grant with an empty email", map[string]string{"DATABASE_URL": url}, []string{"admin", "grant", ""}, 2, "usage"},
 		{"grant two emails", map[string]string{"DATABASE_URL": url}, []string{"admin", "grant", "a@example.com", "b@example.com"}, 2, "usage"},

@@ -2,6 +2,12 @@
 // the admin role, and list the admins. Roles change here and nowhere else:
 // no API operation can change one. Like internal/migrate it is an operator
 // entry point beside the request path, so it runs its own db/ queries.
+//
+// A change updates the user's row, so every replica's session cache drops
+// the user's sessions (migration 00003) and the user's next request, with
+// the tokens they hold, has the new role. Exit status: 0 when done or when
+// there was nothing to change, 1 when no user has the email or the
+// database fails, 2 on bad usage.
 package admin
 
 import (
@@ -19,20 +25,6 @@ import (
 	"users/db"
 	"users/internal/auth"
 )
-
-// Usage is the command's help text.
-const Usage = `usage: server admin grant EMAIL    make the user with EMAIL an admin
-       server admin revoke EMAIL   make the admin with EMAIL an ordinary user
-       server admin list           list the admins
-
-An admin sees every user's email and info when USER_DIRECTORY=private. The
-command changes the database named by DATABASE_URL (required, as the server
-reads it); every running replica applies a change from the user's next
-request, with the tokens they hold. EMAIL is compared exactly, as at login.
-
-Exit status: 0 when done, or when there was nothing to change; 1 when no user
-has EMAIL or the database fails; 2 on bad usage.
-`
 
 // ExitError ends the command with a given exit status.
 type ExitError struct {
@@ -64,7 +56,7 @@ func Parse(args []string) (Command, error) {
 	case len(args) == 1 && args[0] == "list":
 		return Command{action: "list"}, nil
 	}
-	return Command{}, &ExitError{Code: 2, Err: errors.New("admin: bad usage\n" + Usage)}
+	return Command{}, &ExitError{Code: 2, Err: errors.New("usage: server admin grant EMAIL | revoke EMAIL | list")}
 }
 
 // Run runs the command on the database and writes what it did to stdout.
