@@ -7,6 +7,8 @@
 //	server compare    replay requests on the legacy service and this one, report differences
 //	server emailhash EMAIL
 //	                  print the email_hash security events log for EMAIL
+//	server admin grant EMAIL | revoke EMAIL | list
+//	                  grant or revoke the admin role, list the admins (DATABASE_URL)
 package main
 
 //go:generate go tool -modfile=tools/go.mod sqlc generate
@@ -27,6 +29,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"users/internal/admin"
 	"users/internal/app"
 	"users/internal/compare"
 	"users/internal/config"
@@ -42,13 +45,19 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, nil); err != nil {
 		fmt.Fprintln(os.Stderr, "server:", err)
-		code := 1
-		var ec interface{ ExitCode() int } // compare tells a difference (1) from a failure to compare (2)
-		if errors.As(err, &ec) {
-			code = ec.ExitCode()
-		}
-		os.Exit(code)
+		os.Exit(exitCode(err))
 	}
+}
+
+// exitCode is the process's exit status for run's error: 1, or what the
+// error says (compare tells a difference (1) from a failure to compare (2);
+// admin tells a failure (1) from bad usage (2)).
+func exitCode(err error) int {
+	var ec interface{ ExitCode() int }
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	return 1
 }
 
 // run is the whole program, so tests can run it in-process. ready, when not
@@ -60,6 +69,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	switch cmd {
 	case "serve", "migrate", "emailhash":
+	case "admin":
+		// Bad usage is reported before the configuration is read.
+		command, err := admin.Parse(args[2:])
+		if err != nil {
+			return err
+		}
+		cfg, err := config.Load(getenv)
+		if err != nil {
+			return err
+		}
+		return runAdmin(ctx, cfg, command, stdout)
 	case "compare":
 		// A client of two other services: no config, no database. Progress
 		// goes to the process's stderr, which run has no parameter for.
@@ -72,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		_, err := fmt.Fprintln(stdout, k.Encode())
 		return err
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, genkey, emailhash or compare)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, genkey, emailhash, admin or compare)", cmd)
 	}
 
 	cfg, err := config.Load(getenv)

@@ -18,4 +18,5 @@ type User struct {
 	Info         []byte
 	Token        *string
 	SID          string
+	Role         string
 }

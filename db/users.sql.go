@@ -68,21 +68,22 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (CreateU
 }
 
 const getSessionsBySID = `-- name: GetSessionsBySID :many
-SELECT user_id, sid, sha256(convert_to(token, 'UTF8')) AS legacy_token_sha256
+SELECT user_id, sid, role, sha256(convert_to(token, 'UTF8')) AS legacy_token_sha256
 FROM "user" WHERE sid = $1 LIMIT 2
 `
 
 type GetSessionsBySIDRow struct {
 	UserID            int32
 	SID               string
+	Role              string
 	LegacyTokenSha256 []byte
 }
 
 // GetSessionsBySID resolves a token's sid to what authentication needs: the
-// user, and the SHA-256 of the token the legacy app stored for them (NULL
-// when none), so the stored token itself never leaves the database. Legacy
-// sids were 10 digits and may collide, so it returns up to two rows and the
-// caller refuses an ambiguous sid.
+// user and their role, and the SHA-256 of the token the legacy app stored
+// for them (NULL when none), so the stored token itself never leaves the
+// database. Legacy sids were 10 digits and may collide, so it returns up to
+// two rows and the caller refuses an ambiguous sid.
 func (q *Queries) GetSessionsBySID(ctx context.Context, sid string) ([]GetSessionsBySIDRow, error) {
 	rows, err := q.db.Query(ctx, getSessionsBySID, sid)
 	if err != nil {
@@ -92,7 +93,12 @@ func (q *Queries) GetSessionsBySID(ctx context.Context, sid string) ([]GetSessio
 	items := []GetSessionsBySIDRow{}
 	for rows.Next() {
 		var i GetSessionsBySIDRow
-		if err := rows.Scan(&i.UserID, &i.SID, &i.LegacyTokenSha256); err != nil {
+		if err := rows.Scan(
+			&i.UserID,
+			&i.SID,
+			&i.Role,
+			&i.LegacyTokenSha256,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -25,6 +25,9 @@ type Resolver struct {
 	PasswordPolicy validate.PasswordPolicy
 	// Events records failed logins (nil: none).
 	Events *secevent.Emitter
+	// Directory is who sees whose email and info (USER_DIRECTORY); the
+	// zero value is the legacy directory, where everyone sees everyone's.
+	Directory auth.Directory
 	// InfoMaxBytes bounds a new user's info as stored (INFO_MAX_BYTES;
 	// validate.DefaultInfoMaxBytes when 0).
 	InfoMaxBytes int

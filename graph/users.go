@@ -44,6 +44,10 @@ func (r *Resolver) page(ctx context.Context, afterID int32, limit int) (*model.U
 // first limit users to it (chargeInfo); outside one (REST) there is no
 // budget, and the plain query spares PostgreSQL the sizes.
 func (r *Resolver) readUsers(ctx context.Context, afterID int32, limit int) ([]model.User, error) {
+	v, err := r.viewerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	maxInfo, budgeted := infoReadLimit(ctx)
 	if !budgeted {
 		rows, err := r.queries.ListUsers(ctx, db.ListUsersParams{AfterID: afterID, MaxRows: int32(limit) + 1})
@@ -51,8 +55,9 @@ func (r *Resolver) readUsers(ctx context.Context, afterID int32, limit int) ([]m
 			return nil, dbError(err, "list users")
 		}
 		users := make([]model.User, len(rows))
-		for i, row := range rows {
-			users[i] = publicUser(row.UserID, row.Username, row.Email, row.Info, row.Created, row.Modified)
+		for i := range rows {
+			row := &rows[i]
+			users[i] = publicUser(v, row.UserID, row.Username, &row.Email, row.Info, row.Created, row.Modified)
 		}
 		return users, nil
 	}
@@ -66,8 +71,9 @@ func (r *Resolver) readUsers(ctx context.Context, afterID int32, limit int) ([]m
 		}
 	}
 	users := make([]model.User, len(rows))
-	for i, row := range rows {
-		users[i] = publicUser(row.UserID, row.Username, row.Email, row.Info, row.Created, row.Modified)
+	for i := range rows {
+		row := &rows[i]
+		users[i] = publicUser(v, row.UserID, row.Username, &row.Email, row.Info, row.Created, row.Modified)
 	}
 	return users, nil
 }
@@ -75,6 +81,10 @@ func (r *Resolver) readUsers(ctx context.Context, afterID int32, limit int) ([]m
 // userByID reads one user, nil when there is none, within the response
 // budget (see readUsers).
 func (r *Resolver) userByID(ctx context.Context, userID int32) (*model.User, error) {
+	v, err := r.viewerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	maxInfo, _ := infoReadLimit(ctx)
 	row, err := r.queries.GetUser(ctx, db.GetUserParams{UserID: userID, MaxInfoBytes: maxInfo})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -86,7 +96,7 @@ func (r *Resolver) userByID(ctx context.Context, userID int32) (*model.User, err
 	if err := chargeInfo(ctx, int(row.InfoSize)); err != nil {
 		return nil, err
 	}
-	u := publicUser(row.UserID, row.Username, row.Email, row.Info, row.Created, row.Modified)
+	u := publicUser(v, row.UserID, row.Username, &row.Email, row.Info, row.Created, row.Modified)
 	return &u, nil
 }
 

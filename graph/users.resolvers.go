@@ -43,7 +43,7 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 	if err != nil {
 		return nil, dbError(err, "create user")
 	}
-	u := publicUser(row.UserID, row.Username, row.Email, row.Info, row.Created, row.Modified)
+	u := publicUser(self(row.UserID), row.UserID, row.Username, &row.Email, row.Info, row.Created, row.Modified)
 	return &u, nil
 }
 
@@ -86,7 +86,7 @@ func (r *mutationResolver) Login(ctx context.Context, email string, password str
 	if err != nil {
 		return nil, apperr.Internalf(err, "issue token")
 	}
-	u := publicUser(row.UserID, row.Username, row.Email, row.Info, row.Created, row.Modified)
+	u := publicUser(self(row.UserID), row.UserID, row.Username, &row.Email, row.Info, row.Created, row.Modified)
 	return &model.AuthPayload{Token: token, ExpiresAt: expiresAt, User: &u}, nil
 }
 

@@ -14,21 +14,27 @@ import (
 // answers have none), and never a hash or a sid; token is the caller's own,
 // at login only ("" leaves it out). info is written from its JSON text in
 // PostgreSQL's key order, which is the order the legacy app's json.loads
-// and json.dumps kept.
+// and json.dumps kept. A user whose email and info are withheld from the
+// caller (USER_DIRECTORY=private) has neither key: a null would read as
+// "no info", and no legacy user had a null email.
 // legacy contract: do not rename or reorder the keys.
 func appendUser(b []byte, u *model.User, token string) []byte {
 	b = append(b, `{"username": `...)
 	b = legacy.AppendString(b, u.Username)
-	b = append(b, `, "email": `...)
-	b = legacy.AppendString(b, u.Email)
+	if !u.Withheld() {
+		b = append(b, `, "email": `...)
+		b = legacy.AppendString(b, *u.Email)
+	}
 	if token != "" {
 		b = append(b, `, "token": `...)
 		b = legacy.AppendString(b, token)
 	}
 	b = append(b, `, "created": `...)
 	b = strconv.AppendInt(b, u.Created.Unix(), 10)
-	b = append(b, `, "info": `...)
-	b = appendInfo(b, u.Info)
+	if !u.Withheld() {
+		b = append(b, `, "info": `...)
+		b = appendInfo(b, u.Info)
+	}
 	b = append(b, `, "modified": `...)
 	b = strconv.AppendInt(b, u.Modified.Unix(), 10)
 	return append(b, '}')

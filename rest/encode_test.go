@@ -16,17 +16,21 @@ import (
 // encoded by encoding/json and put in Python's form by the codec.
 func marshalUser(t testing.TB, u *model.User, token string) []byte {
 	t.Helper()
-	info := json.RawMessage("null")
-	if u.Info != nil {
-		info = json.RawMessage(u.Info)
+	var info *json.RawMessage // nil: withheld, no key
+	if !u.Withheld() {
+		raw := json.RawMessage("null")
+		if u.Info != nil {
+			raw = json.RawMessage(u.Info)
+		}
+		info = &raw
 	}
 	out, err := legacy.Marshal(struct {
-		Username string          `json:"username"`
-		Email    string          `json:"email"`
-		Token    string          `json:"token,omitempty"`
-		Created  int64           `json:"created"`
-		Info     json.RawMessage `json:"info"`
-		Modified int64           `json:"modified"`
+		Username string           `json:"username"`
+		Email    *string          `json:"email,omitempty"`
+		Token    string           `json:"token,omitempty"`
+		Created  int64            `json:"created"`
+		Info     *json.RawMessage `json:"info,omitempty"`
+		Modified int64            `json:"modified"`
 	}{u.Username, u.Email, token, u.Created.Unix(), info, u.Modified.Unix()})
 	if err != nil {
 		t.Fatalf("marshal %#v: %v", u, err)
@@ -57,18 +61,27 @@ func TestAppendUser(t *testing.T) {
 	created := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
 	for _, s := range encodeStrings {
 		for _, info := range encodeInfos {
-			u := &model.User{UserID: 1, Username: s, Email: s + "@x", Created: created, Modified: time.Unix(0, 0).UTC()}
+			email := s + "@x"
+			u := &model.User{UserID: 1, Username: s, Email: &email, Created: created, Modified: time.Unix(0, 0).UTC()}
 			if info != "" {
 				u.Info = model.JSONObject(info)
 			}
 			checkUser(t, u, "")
 			checkUser(t, u, "gAAAAA"+s)
 		}
+		withheld := &model.User{UserID: 2, Username: s, Created: created, Modified: created}
+		checkUser(t, withheld, "")
 	}
-	// The golden legacy list's user, byte for byte.
-	u := &model.User{Username: "test2", Email: "test2@gmail.com", Info: model.JSONObject(`{"n": 1, "phone": "123"}`), Created: time.Unix(1795633102, 0), Modified: time.Unix(1795633102, 0)}
+	// The golden legacy list's user, byte for byte, and as another user
+	// sees it under USER_DIRECTORY=private.
+	email := "test2@gmail.com"
+	u := &model.User{Username: "test2", Email: &email, Info: model.JSONObject(`{"n": 1, "phone": "123"}`), Created: time.Unix(1795633102, 0), Modified: time.Unix(1795633102, 0)}
 	if got, want := string(appendUser(nil, u, "")), `{"username": "test2", "email": "test2@gmail.com", "created": 1795633102, "info": {"n": 1, "phone": "123"}, "modified": 1795633102}`; got != want {
 		t.Errorf("appendUser:\n got %s\nwant %s", got, want)
+	}
+	private := &model.User{Username: "test2", Created: time.Unix(1795633102, 0), Modified: time.Unix(1795633102, 0)}
+	if got, want := string(appendUser(nil, private, "")), `{"username": "test2", "created": 1795633102, "modified": 1795633102}`; got != want {
+		t.Errorf("appendUser, withheld:\n got %s\nwant %s", got, want)
 	}
 	// Not JSON (PostgreSQL never writes that): the user without info.
 	u.Info = model.JSONObject(`{"a": `)
@@ -85,9 +98,11 @@ func FuzzAppendUser(f *testing.F) {
 			return // info is always an object's text
 		}
 		u := &model.User{
-			Username: username, Email: email, Info: model.JSONObject(info),
+			Username: username, Email: &email, Info: model.JSONObject(info),
 			Created: time.Unix(created, 0).UTC(), Modified: time.Unix(created/2, 0).UTC(),
 		}
+		checkUser(t, u, token)
+		u.Email, u.Info = nil, nil // withheld
 		checkUser(t, u, token)
 	})
 }
@@ -97,8 +112,9 @@ func FuzzAppendUser(f *testing.F) {
 func BenchmarkListEncoding(b *testing.B) {
 	users := make([]*model.User, 100)
 	for i := range users {
+		email := fmt.Sprintf("user%d@bench.example", i+1)
 		users[i] = &model.User{
-			UserID: int32(i + 1), Username: fmt.Sprintf("user%d", i+1), Email: fmt.Sprintf("user%d@bench.example", i+1),
+			UserID: int32(i + 1), Username: fmt.Sprintf("user%d", i+1), Email: &email,
 			Info:    model.JSONObject(fmt.Sprintf(`{"team": "t%d", "level": %d}`, i%7, i)),
 			Created: time.Now(), Modified: time.Now(),
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"users/internal/auth"
 	"users/internal/config"
 )
 
@@ -26,6 +27,8 @@ func signupLimit(c *config.Config) { c.SignupLimit = config.Rate{Count: 1, Windo
 func loginLimit(c *config.Config) { c.LoginLimit = config.Rate{Count: 1, Window: time.Hour} }
 
 func smallBody(c *config.Config) { c.MaxBodyBytes = 1 << 10 }
+
+func privateDirectory(c *config.Config) { c.UserDirectory = auth.DirectoryPrivate }
 
 func tokenLimit(c *config.Config) { c.TokenLimit = config.Rate{Count: 1, Window: time.Hour} }
 
@@ -58,6 +61,7 @@ var states = map[string]state{
 	"listUsers/200/all":             {seed: true, auth: "token", check: wantLink("")},
 	"listUsers/200/page":            {seed: true, auth: "token", check: wantLink(`</v1/users?limit=1&after=1>; rel="next"`)},
 	"listUsers/200/nextPage":        {seed: true, auth: "token", check: wantLink("")},
+	"listUsers/200/private":         {seed: true, auth: "token", cfg: privateDirectory, check: wantLink("")},
 	"listUsers/400/badLimit":        {seed: true, auth: "token"},
 	"listUsers/401/noToken":         {},
 	"listUsers/401/badToken":        {auth: "garbage"},
@@ -69,6 +73,7 @@ var states = map[string]state{
 	"updateUsers/429/tooManyRequests": {auth: "garbage", cfg: tokenLimit, before: 1, check: wantRetryAfter},
 
 	"getUser/200/user":            {seed: true, auth: "token"},
+	"getUser/200/private":         {seed: true, auth: "token", cfg: privateDirectory},
 	"getUser/401/noToken":         {req: "user"},
 	"getUser/401/badToken":        {req: "user", auth: "garbage"},
 	"getUser/404/notFound":        {seed: true, auth: "token"},

@@ -27,11 +27,11 @@ FROM "user" WHERE email = @email;
 
 -- name: GetSessionsBySID :many
 -- GetSessionsBySID resolves a token's sid to what authentication needs: the
--- user, and the SHA-256 of the token the legacy app stored for them (NULL
--- when none), so the stored token itself never leaves the database. Legacy
--- sids were 10 digits and may collide, so it returns up to two rows and the
--- caller refuses an ambiguous sid.
-SELECT user_id, sid, sha256(convert_to(token, 'UTF8')) AS legacy_token_sha256
+-- user and their role, and the SHA-256 of the token the legacy app stored
+-- for them (NULL when none), so the stored token itself never leaves the
+-- database. Legacy sids were 10 digits and may collide, so it returns up to
+-- two rows and the caller refuses an ambiguous sid.
+SELECT user_id, sid, role, sha256(convert_to(token, 'UTF8')) AS legacy_token_sha256
 FROM "user" WHERE sid = @sid LIMIT 2;
 
 -- name: ListUsers :many

@@ -10,15 +10,23 @@ import (
 	"time"
 )
 
-// User is a user as clients see it: never a hash, a sid or a token.
+// User is a user as one viewer sees it: never a hash, a sid or a token, and
+// the email and info only when the viewer may see them (USER_DIRECTORY;
+// graph/convert.go decides).
 type User struct {
 	UserID   int32 // the legacy numeric user_id
 	Username string
-	Email    string
-	Info     JSONObject // nil: none was given
+	// Email is nil when it is withheld from the viewer, and then so is
+	// Info. Every user has an email, so nil means nothing else.
+	Email    *string
+	Info     JSONObject // nil: none was given, or withheld
 	Created  time.Time
 	Modified time.Time
 }
+
+// Withheld reports whether the user's email and info are withheld from the
+// viewer: REST then leaves both keys out.
+func (u *User) Withheld() bool { return u.Email == nil }
 
 // ID is the user's ID: the legacy numeric user_id, as a string.
 func (u *User) ID() string { return strconv.FormatInt(int64(u.UserID), 10) }

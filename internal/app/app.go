@@ -61,6 +61,10 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 			"accepts", "a token signed with the public legacy key only if it is exactly the token the legacy app stored for its user, and only until that user logs out",
 			"action", "drop the legacy key from SECRET_KEY once legacy clients have logged in again (SECURITY.md, The legacy key)")
 	}
+	if cfg.Live() && cfg.UserDirectory == auth.DirectoryLegacy {
+		log.Warn("USER_DIRECTORY=legacy: every user can read every user's email and info",
+			"action", "set USER_DIRECTORY=private once legacy clients no longer need other users' emails (SECURITY.md, API3)")
+	}
 	mets := metrics.New()
 	mets.WatchPool(pool)
 	mets.WatchBcrypt(passwords.InFlight)
@@ -79,6 +83,7 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 		Events:    events,
 
 		PasswordPolicy: cfg.PasswordPolicy,
+		Directory:      cfg.UserDirectory,
 		InfoMaxBytes:   cfg.InfoMaxBytes,
 	})
 

@@ -15,6 +15,10 @@ import (
 type Principal struct {
 	UserID int32
 	SID    string // the sid the token was minted over: logout rotates it
+	// Role is the user's role when the session was looked up. A role change
+	// updates the user's row, which revokes cached sessions on every replica
+	// (internal/sessioncache), so the next request reads the new role.
+	Role Role
 }
 
 // Session is what the session lookup knows of a sid: the principal, and the

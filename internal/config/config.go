@@ -13,6 +13,7 @@ import (
 	"github.com/fernet/fernet-go"
 	"golang.org/x/crypto/bcrypt"
 
+	"users/internal/auth"
 	"users/internal/validate"
 )
 
@@ -41,6 +42,10 @@ type Config struct {
 	// PasswordPolicy is PASSWORD_POLICY, the rule for new passwords: legacy
 	// (the default, for REST compatibility) or modern.
 	PasswordPolicy validate.PasswordPolicy
+	// UserDirectory is USER_DIRECTORY, who sees whose email and info:
+	// legacy (the default, for REST compatibility: everyone sees everyone)
+	// or private (each user their own; admins everyone's).
+	UserDirectory auth.Directory
 
 	Playground    bool // PLAYGROUND: serve /playground (default on outside live)
 	Introspection bool // INTROSPECTION: schema introspection and field suggestions (default on outside live)
@@ -210,6 +215,14 @@ func Load(getenv func(string) string) (Config, error) {
 			bad("PASSWORD_POLICY", err)
 		}
 		c.PasswordPolicy = policy
+	}
+
+	if v := str("USER_DIRECTORY", ""); v != "" {
+		dir, err := auth.ParseDirectory(v)
+		if err != nil {
+			bad("USER_DIRECTORY", err)
+		}
+		c.UserDirectory = dir
 	}
 
 	c.Playground = boolean("PLAYGROUND", !live)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fernet/fernet-go"
 
+	"users/internal/auth"
 	"users/internal/validate"
 )
 
@@ -56,6 +57,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"TokenTTL", c.TokenTTL, 24 * time.Hour},
 		{"BcryptCost", c.BcryptCost, 12},
 		{"PasswordPolicy", c.PasswordPolicy, validate.PasswordLegacy},
+		{"UserDirectory", c.UserDirectory, auth.DirectoryLegacy},
 		{"Playground", c.Playground, true},
 		{"Introspection", c.Introspection, true},
 		{"MaxBodyBytes", c.MaxBodyBytes, int64(64 << 10)},
@@ -182,6 +184,17 @@ func TestLoadValues(t *testing.T) {
 				t.Errorf("PasswordPolicy = %v, want legacy", c.PasswordPolicy)
 			}
 		}},
+		{"private directory", []string{"USER_DIRECTORY", " private "}, func(t *testing.T, c Config) {
+			if c.UserDirectory != auth.DirectoryPrivate {
+				t.Errorf("UserDirectory = %v, want private", c.UserDirectory)
+			}
+		}},
+		{"legacy directory by name in live", []string{"APP_ENV", "live", "DATABASE_URL", "postgres://db/users", "SECRET_KEY", fresh,
+			"USER_DIRECTORY", "legacy"}, func(t *testing.T, c Config) {
+			if c.UserDirectory != auth.DirectoryLegacy {
+				t.Errorf("UserDirectory = %v, want legacy", c.UserDirectory)
+			}
+		}},
 		{"port 0 picks a free port", []string{"PORT", "0"}, func(t *testing.T, c Config) {
 			if c.Port != 0 {
 				t.Errorf("Port = %d", c.Port)
@@ -239,6 +252,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"BCRYPT_COST word", []string{"BCRYPT_COST", "twelve"}, []string{"BCRYPT_COST"}},
 		{"PASSWORD_POLICY unknown", []string{"PASSWORD_POLICY", "strict"}, []string{"PASSWORD_POLICY"}},
 		{"PASSWORD_POLICY upper case", []string{"PASSWORD_POLICY", "Modern"}, []string{"PASSWORD_POLICY"}},
+		{"USER_DIRECTORY unknown", []string{"USER_DIRECTORY", "public"}, []string{"USER_DIRECTORY", "public", "legacy or private"}},
+		{"USER_DIRECTORY upper case", []string{"USER_DIRECTORY", "Private"}, []string{"USER_DIRECTORY"}},
 		{"PLAYGROUND", []string{"PLAYGROUND", "maybe"}, []string{"PLAYGROUND"}},
 		{"INTROSPECTION", []string{"INTROSPECTION", "yes please"}, []string{"INTROSPECTION"}},
 		{"MAX_BODY_BYTES", []string{"MAX_BODY_BYTES", "10"}, []string{"MAX_BODY_BYTES"}},

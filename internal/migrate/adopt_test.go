@@ -3,6 +3,7 @@ package migrate_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"users/internal/migrate"
@@ -120,7 +122,14 @@ func one(t *testing.T, pool *pgxpool.Pool, query string) string {
 }
 
 const (
-	snapshotQuery = `SELECT to_jsonb(u)::text, u::text FROM "user" u ORDER BY user_id`
+	// snapshotQuery reads every legacy column of every row, as JSON and as
+	// PostgreSQL's text: adoption must leave them as they were. (Columns
+	// the migrations add are checked on their own, as rolesQuery.)
+	snapshotQuery = `SELECT jsonb_build_object('created', created, 'modified', modified, 'user_id', user_id,
+		'username', username, 'email', email, 'password', password, 'info', info, 'token', token, 'sid', sid)::text,
+		row(created, modified, user_id, username, email, password, info, token, sid)::text
+		FROM "user" ORDER BY user_id`
+	rolesQuery    = `SELECT role, count(*) FROM "user" GROUP BY role ORDER BY role`
 	sequenceQuery = `SELECT last_value, is_called FROM user_user_id_seq`
 
 	columnsQuery = `SELECT table_name, column_name, data_type, udt_name,
@@ -183,6 +192,9 @@ func adoptLegacy(t *testing.T) *pgxpool.Pool {
 	if seq := one(t, pool, sequenceQuery); seq != seqBefore {
 		t.Errorf("sequence = %q after adoption, want %q", seq, seqBefore)
 	}
+	if roles := rows(t, pool, rolesQuery); !reflect.DeepEqual(roles, []string{"user | 3"}) {
+		t.Errorf("roles after adoption = %q, want every legacy user a user", roles)
+	}
 	return pool
 }
 
@@ -214,6 +226,7 @@ func TestAdoptLegacyDatabase(t *testing.T) {
 		"modified": "YES | - | timezone('utc'::text, now())",
 		"user_id":  "NO | - | nextval('user_user_id_seq'::regclass)",
 		"email":    "NO | 320 | -",
+		"role":     "NO | - | 'user'::text",
 	} {
 		if cols[col] != want {
 			t.Errorf("column %s = %q, want %q (nullable | max length | default)", col, cols[col], want)
@@ -232,11 +245,15 @@ func TestAdoptLegacyDatabase(t *testing.T) {
 	}
 	var created, modified time.Time
 	var isUTCNow bool
+	var role string
 	err = tx.QueryRow(ctx, `INSERT INTO "user" (user_id, username, email, password, sid)
 		VALUES (1000, 'probe', 'probe@example.com', 'x', 'abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz01')
-		RETURNING created, modified, created = timezone('utc', now()) AND modified = created`).Scan(&created, &modified, &isUTCNow)
+		RETURNING created, modified, created = timezone('utc', now()) AND modified = created, role`).Scan(&created, &modified, &isUTCNow, &role)
 	if err != nil {
 		t.Fatalf("insert with defaults (no token, 64-char sid): %v", err)
+	}
+	if role != "user" {
+		t.Errorf("role of a row inserted without one (as the legacy app inserts) = %q, want user", role)
 	}
 	if !isUTCNow {
 		t.Errorf("created/modified defaults = %v/%v, want timezone('utc', now())", created, modified)
@@ -249,6 +266,16 @@ func TestAdoptLegacyDatabase(t *testing.T) {
 	}
 	if seq := one(t, pool, sequenceQuery); seq != "3 | t" {
 		t.Fatalf("sequence = %q, want 3 | t", seq)
+	}
+
+	// The role's CHECK is validated, and holds.
+	if got := one(t, pool, `SELECT convalidated, pg_get_constraintdef(oid) FROM pg_constraint
+		WHERE conrelid = '"user"'::regclass AND conname = 'user_role_check'`); got != "t | CHECK ((role = ANY (ARRAY['user'::text, 'admin'::text])))" {
+		t.Errorf("user_role_check = %q, want a validated CHECK of user or admin", got)
+	}
+	var pgErr *pgconn.PgError
+	if _, err := pool.Exec(ctx, `UPDATE "user" SET role = 'root' WHERE user_id = 1`); !errors.As(err, &pgErr) || pgErr.Code != "23514" {
+		t.Errorf("setting role root: %v, want check_violation (23514)", err)
 	}
 
 	// Up again is a no-op, and nothing is pending.

@@ -2,8 +2,9 @@
 // real server (apptest) on a real PostgreSQL, and Redis where counters are
 // shared: rate limits on login and sign-up (per client IP and per email, over
 // REST and GraphQL, across replicas), client addresses behind proxies, CORS,
-// the body limit, secrets kept out of logs and responses, token hygiene, and
-// an abuse suite of hostile input at every entry point.
+// the body limit, secrets kept out of logs and responses, token hygiene, who
+// sees whose email and info (USER_DIRECTORY), and an abuse suite of hostile
+// input at every entry point.
 //
 // SECURITY.md at the top of the repository describes the threat model these
 // tests stand for.
