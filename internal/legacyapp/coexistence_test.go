@@ -1,6 +1,7 @@
 package legacyapp_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"testing"
@@ -175,6 +176,13 @@ func TestCoexistence(t *testing.T) {
 		if sid, token := off.StoredSession(t, "frank@example.com"); !ourSID.MatchString(sid) || token != nil {
 			t.Errorf("coexistence off wrote sid %q, token %v; want 32 hex digits and NULL", sid, token)
 		}
+		// A token of our own key means nothing to the legacy app.
+		ours := off.Login(t, "frank@example.com", "frankpass1")
+		ownStatus, _, ownBody := legacyClient.Do(t, http.MethodGet, "/v1/users", http.Header{"Authorization": {ours}}, "")
+		t.Logf("legacy GET /v1/users with a token of our key: %d %.80s", ownStatus, ownBody)
+		if ownStatus == http.StatusOK {
+			t.Errorf("the legacy app accepted a token of our key")
+		}
 		status, e := legacyClient.REST(t, http.MethodGet, "/v1/users/self/login", jsonHeader, `{"email": "frank@example.com", "password": "frankpass1"}`)
 		t.Logf("legacy login of frank (signed up with coexistence off): %d, data %s", status, e.Data)
 		if status != http.StatusOK || !regexp.MustCompile(`"token": ?null`).Match(e.Data) {
@@ -187,6 +195,27 @@ func TestCoexistence(t *testing.T) {
 			t.Errorf("legacy login after a login here with coexistence on: %.20q..., want %.20q...", there, token)
 		}
 		wantServed(t, "frank's token", token, legacy, here.URL)
+	})
+
+	// What SECURITY.md says the canary exposes: the legacy app accepts any
+	// token of the public key and lists every user's stored token, which
+	// works here too while coexistence is on.
+	t.Run("the legacy app hands out the stored tokens", func(t *testing.T) {
+		forged := apptest.MintToken(t, fernet.MustDecodeKeys(config.LegacyKey)[0], "anything", time.Now())
+		status, e := legacyClient.REST(t, http.MethodGet, "/v1/users", http.Header{"Authorization": {forged}}, "")
+		var users []restUser
+		if status != http.StatusOK || json.Unmarshal(e.Data, &users) != nil {
+			t.Fatalf("legacy GET /v1/users with a forged token: %d %+v", status, e)
+		}
+		_, stored := here.StoredSession(t, "dave@example.com")
+		for _, u := range users {
+			if u.Email == "dave@example.com" && stored != nil && u.Token == *stored {
+				t.Logf("legacy GET /v1/users with a token forged over %q: 200, %d users with their stored tokens", "anything", len(users))
+				wantServed(t, "dave's token as the legacy list gave it", u.Token, legacy, here.URL)
+				return
+			}
+		}
+		t.Errorf("the legacy list did not hold dave's stored token: %+v", users)
 	})
 
 	t.Run("compare, read-only, on the shared database", func(t *testing.T) {
