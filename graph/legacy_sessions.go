@@ -138,6 +138,9 @@ func (r *Resolver) storedToken(ctx context.Context, userID int32) (string, error
 			return "", dbError(err, "login")
 		}
 		if n == 1 {
+			if r.Sessions != nil {
+				r.Sessions.Invalidate(s.SID) // as a logout does: the old sid's tokens end here now
+			}
 			return token, nil
 		}
 		// A concurrent login stored a token, a logout rotated the sid, or
