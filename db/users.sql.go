@@ -22,8 +22,10 @@ func (q *Queries) CountUsers(ctx context.Context) (int64, error) {
 }
 
 const createUser = `-- name: CreateUser :one
-INSERT INTO "user" (username, email, password, info, sid, created, modified)
-VALUES ($1, $2, $3, $4, $5, timezone('utc', now()), timezone('utc', now()))
+INSERT INTO "user" (username, email, password, info, sid, token, created, modified)
+SELECT $1::text, $2::text, $3::text, $4::jsonb, $5::text, $6::text,
+  timezone('utc', now()), timezone('utc', now())
+WHERE NOT EXISTS (SELECT 1 FROM "user" WHERE sid = $5::text)
 RETURNING user_id, username, email, info, created, modified
 `
 
@@ -33,6 +35,7 @@ type CreateUserParams struct {
 	PasswordHash string
 	Info         []byte
 	SID          string
+	Token        *string
 }
 
 type CreateUserRow struct {
@@ -44,9 +47,11 @@ type CreateUserRow struct {
 	Modified *time.Time
 }
 
-// CreateUser stores a new user and returns its public columns. A duplicate
-// email fails with unique_violation (23505) on user_email_key, which the
-// caller maps to the duplicate error.
+// CreateUser stores a new user and returns its public columns, unless another
+// user has the sid already (no row: draw another; a legacy sid is only 10
+// digits). token is what the legacy app would have stored (NULL: none). A
+// duplicate email fails with unique_violation (23505) on user_email_key,
+// which the caller maps to the duplicate error.
 func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (CreateUserRow, error) {
 	row := q.db.QueryRow(ctx, createUser,
 		arg.Username,
@@ -54,6 +59,7 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (CreateU
 		arg.PasswordHash,
 		arg.Info,
 		arg.SID,
+		arg.Token,
 	)
 	var i CreateUserRow
 	err := row.Scan(
@@ -107,6 +113,24 @@ func (q *Queries) GetSessionsBySID(ctx context.Context, sid string) ([]GetSessio
 		return nil, err
 	}
 	return items, nil
+}
+
+const getStoredToken = `-- name: GetStoredToken :one
+SELECT sid, token FROM "user" WHERE user_id = $1
+`
+
+type GetStoredTokenRow struct {
+	SID   string
+	Token *string
+}
+
+// GetStoredToken reads the token stored for the legacy app (NULL: none) and the sid,
+// for a login under LEGACY_COEXISTENCE, after the password verified.
+func (q *Queries) GetStoredToken(ctx context.Context, userID int32) (GetStoredTokenRow, error) {
+	row := q.db.QueryRow(ctx, getStoredToken, userID)
+	var i GetStoredTokenRow
+	err := row.Scan(&i.SID, &i.Token)
+	return i, err
 }
 
 const getUser = `-- name: GetUser :one
@@ -296,19 +320,69 @@ func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]ListUse
 }
 
 const rotateSID = `-- name: RotateSID :execrows
-UPDATE "user" SET sid = $1, token = NULL WHERE user_id = $2 AND sid = $3
+UPDATE "user" AS u SET sid = $1, token = $2
+WHERE u.user_id = $3 AND u.sid = $4
+  AND NOT EXISTS (SELECT 1 FROM "user" AS other WHERE other.sid = $1)
 `
 
 type RotateSIDParams struct {
-	NewSID string
-	UserID int32
-	OldSID string
+	NewSID   string
+	NewToken *string
+	UserID   int32
+	OldSID   string
 }
 
 // RotateSID gives the user a new sid, which revokes every token minted over the old one,
-// and drops the token the legacy app stored, which then authenticates no more.
+// and replaces the token stored for the legacy app (NULL: none), so the old one
+// authenticates no more. It changes nothing when another user has the new sid.
 func (q *Queries) RotateSID(ctx context.Context, arg RotateSIDParams) (int64, error) {
-	result, err := q.db.Exec(ctx, rotateSID, arg.NewSID, arg.UserID, arg.OldSID)
+	result, err := q.db.Exec(ctx, rotateSID,
+		arg.NewSID,
+		arg.NewToken,
+		arg.UserID,
+		arg.OldSID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const sIDTaken = `-- name: SIDTaken :one
+SELECT EXISTS (SELECT 1 FROM "user" WHERE sid = $1)
+`
+
+// SIDTaken reports whether some user has this sid.
+func (q *Queries) SIDTaken(ctx context.Context, sid string) (bool, error) {
+	row := q.db.QueryRow(ctx, sIDTaken, sid)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
+const storeToken = `-- name: StoreToken :execrows
+UPDATE "user" AS u SET sid = $1, token = $2::text
+WHERE u.user_id = $3 AND u.sid = $4 AND coalesce(u.token, '') = ''
+  AND NOT EXISTS (SELECT 1 FROM "user" AS other WHERE other.sid = $1)
+`
+
+type StoreTokenParams struct {
+	NewSID   string
+	NewToken string
+	UserID   int32
+	OldSID   string
+}
+
+// StoreToken gives a user without a stored token (NULL, or empty) a new sid and the
+// legacy app's token over it. It changes nothing when the user's sid is no longer @old_sid, a token
+// is stored already (a concurrent login), or another user has the new sid.
+func (q *Queries) StoreToken(ctx context.Context, arg StoreTokenParams) (int64, error) {
+	result, err := q.db.Exec(ctx, storeToken,
+		arg.NewSID,
+		arg.NewToken,
+		arg.UserID,
+		arg.OldSID,
+	)
 	if err != nil {
 		return 0, err
 	}

@@ -35,8 +35,13 @@ type Resolver struct {
 	// this replica never serves the old token from memory again; other
 	// replicas hear of it from PostgreSQL (internal/sessioncache).
 	Sessions SessionCache
+	// Coexistence is LEGACY_COEXISTENCE: sign-up, login and logout keep each
+	// user's row one the legacy app can serve (graph/legacy_sessions.go).
+	// Tokens must then hold the legacy key, verify-only.
+	Coexistence bool
 
-	queries *db.Queries // the resolvers are the only code that runs SQL
+	queries      *db.Queries   // the resolvers are the only code that runs SQL
+	newLegacySID func() string // nil: auth.NewLegacySID (tests draw taken sids)
 }
 
 // NewResolver returns the resolvers with the dependencies in deps, running

@@ -33,15 +33,14 @@ func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUse
 	if err != nil {
 		return nil, apperr.Internalf(err, "create user")
 	}
-	row, err := r.queries.CreateUser(ctx, db.CreateUserParams{
+	row, err := r.insertUser(ctx, db.CreateUserParams{
 		Username:     input.Username,
 		Email:        input.Email,
 		PasswordHash: hash,
 		Info:         input.Info,
-		SID:          auth.NewSID(),
 	})
 	if err != nil {
-		return nil, dbError(err, "create user")
+		return nil, err
 	}
 	u := publicUser(self(row.UserID), row.UserID, row.Username, &row.Email, row.Info, row.Created, row.Modified)
 	return &u, nil
@@ -82,9 +81,9 @@ func (r *mutationResolver) Login(ctx context.Context, email string, password str
 	if err := chargeInfo(ctx, len(row.Info)); err != nil {
 		return nil, err
 	}
-	token, expiresAt, err := r.Tokens.Issue(row.SID)
+	token, expiresAt, err := r.loginToken(ctx, row.UserID, row.SID)
 	if err != nil {
-		return nil, apperr.Internalf(err, "issue token")
+		return nil, err
 	}
 	u := publicUser(self(row.UserID), row.UserID, row.Username, &row.Email, row.Info, row.Created, row.Modified)
 	return &model.AuthPayload{Token: token, ExpiresAt: expiresAt, User: &u}, nil
@@ -96,13 +95,12 @@ func (r *mutationResolver) Logout(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if _, err := r.queries.RotateSID(ctx, db.RotateSIDParams{NewSID: auth.NewSID(), UserID: p.UserID, OldSID: p.SID}); err != nil {
-		return false, dbError(err, "logout")
+	if err := r.rotateSession(ctx, p); err != nil {
+		return false, err
 	}
 	if r.Sessions != nil {
 		r.Sessions.Invalidate(p.SID)
 	}
-	// No row changed means a concurrent logout rotated it first: revoked either way.
 	return true, nil
 }
 

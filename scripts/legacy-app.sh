@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the tests against the real legacy service (internal/legacyapp): legacy
-# users served here on the same database, and `server compare` over the
-# recorded exchanges and new requests. The legacy app runs under gunicorn
-# with Debian's Python packages, on the test PostgreSQL.
+# users served here on the same database, coexistence (LEGACY_COEXISTENCE)
+# in both directions, and `server compare` over the recorded exchanges and
+# new requests. The legacy app runs under gunicorn with Debian's Python
+# packages, on the test PostgreSQL.
 #
 #   scripts/legacy-app.sh                       # clone LEGACY_REPO into .tools/legacy-src, then test
 #   LEGACY_SRC=/path/to/checkout scripts/legacy-app.sh

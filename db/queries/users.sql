@@ -1,9 +1,13 @@
 -- name: CreateUser :one
--- CreateUser stores a new user and returns its public columns. A duplicate
--- email fails with unique_violation (23505) on user_email_key, which the
--- caller maps to the duplicate error.
-INSERT INTO "user" (username, email, password, info, sid, created, modified)
-VALUES (@username, @email, @password_hash, @info, @sid, timezone('utc', now()), timezone('utc', now()))
+-- CreateUser stores a new user and returns its public columns, unless another
+-- user has the sid already (no row: draw another; a legacy sid is only 10
+-- digits). token is what the legacy app would have stored (NULL: none). A
+-- duplicate email fails with unique_violation (23505) on user_email_key,
+-- which the caller maps to the duplicate error.
+INSERT INTO "user" (username, email, password, info, sid, token, created, modified)
+SELECT @username::text, @email::text, @password_hash::text, sqlc.narg(info)::jsonb, @sid::text, sqlc.narg(token)::text,
+  timezone('utc', now()), timezone('utc', now())
+WHERE NOT EXISTS (SELECT 1 FROM "user" WHERE sid = @sid::text)
 RETURNING user_id, username, email, info, created, modified;
 
 -- name: GetUser :one
@@ -65,5 +69,25 @@ UPDATE "user" SET password = @new_hash WHERE user_id = @user_id AND password = @
 
 -- name: RotateSID :execrows
 -- RotateSID gives the user a new sid, which revokes every token minted over the old one,
--- and drops the token the legacy app stored, which then authenticates no more.
-UPDATE "user" SET sid = @new_sid, token = NULL WHERE user_id = @user_id AND sid = @old_sid;
+-- and replaces the token stored for the legacy app (NULL: none), so the old one
+-- authenticates no more. It changes nothing when another user has the new sid.
+UPDATE "user" AS u SET sid = @new_sid, token = sqlc.narg(new_token)
+WHERE u.user_id = @user_id AND u.sid = @old_sid
+  AND NOT EXISTS (SELECT 1 FROM "user" AS other WHERE other.sid = @new_sid);
+
+-- name: SIDTaken :one
+-- SIDTaken reports whether some user has this sid.
+SELECT EXISTS (SELECT 1 FROM "user" WHERE sid = @sid);
+
+-- name: GetStoredToken :one
+-- GetStoredToken reads the token stored for the legacy app (NULL: none) and the sid,
+-- for a login under LEGACY_COEXISTENCE, after the password verified.
+SELECT sid, token FROM "user" WHERE user_id = @user_id;
+
+-- name: StoreToken :execrows
+-- StoreToken gives a user without a stored token (NULL, or empty) a new sid and the
+-- legacy app's token over it. It changes nothing when the user's sid is no longer @old_sid, a token
+-- is stored already (a concurrent login), or another user has the new sid.
+UPDATE "user" AS u SET sid = @new_sid, token = @new_token::text
+WHERE u.user_id = @user_id AND u.sid = @old_sid AND coalesce(u.token, '') = ''
+  AND NOT EXISTS (SELECT 1 FROM "user" AS other WHERE other.sid = @new_sid);

@@ -9,7 +9,7 @@ import (
 type AuthPayload struct {
 	// Send it in the Authorization header, raw or as `Bearer <token>`.
 	Token string `json:"token"`
-	// When the token stops working; null when tokens never expire (TOKEN_TTL=0).
+	// When the token stops working; null when it never expires (TOKEN_TTL=0, or the token stored for the legacy app under LEGACY_COEXISTENCE: it works until logout).
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 	User      *User      `json:"user"`
 }

@@ -56,6 +56,14 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 	if err != nil {
 		return nil, err
 	}
+	if err := config.CheckCoexistence(cfg); err != nil {
+		return nil, fmt.Errorf("LEGACY_COEXISTENCE: %w", err)
+	}
+	if cfg.LegacyCoexistence {
+		log.Warn("legacy coexistence on: sign-ups and logins store legacy tokens",
+			"accepts", "the token stored for each user, which never expires here and works on the legacy app until the legacy key changes there; logout here revokes it here only",
+			"action", "turn LEGACY_COEXISTENCE off once the legacy app serves no traffic (docs/upgrade.md)")
+	}
 	if tokens.LegacyVerifyOnly() {
 		log.Warn("legacy key in SECRET_KEY: verify-only",
 			"accepts", "a token signed with the public legacy key only if it is exactly the token the legacy app stored for its user, and only until that user logs out",
@@ -85,6 +93,7 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 		PasswordPolicy: cfg.PasswordPolicy,
 		Directory:      cfg.UserDirectory,
 		InfoMaxBytes:   cfg.InfoMaxBytes,
+		Coexistence:    cfg.LegacyCoexistence,
 	})
 
 	r := chi.NewRouter()

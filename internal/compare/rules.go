@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"bytes"
 	"encoding/json"
 	"regexp"
 	"slices"
@@ -24,6 +25,7 @@ var rules = []rule{
 	{"secrets-withheld", secretsWithheld},
 	{"legacy-crash", legacyCrash},
 	{"legacy-empty-200", legacyEmpty200},
+	{"options-no-content-type", optionsNoContentType},
 	{"addition", addition},
 }
 
@@ -176,6 +178,14 @@ func legacyEmpty200(_ exchange.Exchange, legacy, neu answer) bool {
 	}
 	meta := neu.doc.(map[string]any)["meta"].(map[string]any)
 	return canonical(meta["code"]) == "10"
+}
+
+// optionsNoContentType: an OPTIONS answer with the same status and no body
+// on both sides, where legacy (Falcon) labelled the empty body
+// application/json and this service sends no Content-Type.
+func optionsNoContentType(ex exchange.Exchange, legacy, neu answer) bool {
+	return ex.Method == "OPTIONS" && legacy.status == neu.status && neu.contentType == "" &&
+		len(bytes.TrimSpace(legacy.body)) == 0 && len(neu.body) == 0
 }
 
 // addition: legacy answered 404/10 Not Supported, and this service serves

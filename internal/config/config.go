@@ -37,6 +37,11 @@ type Config struct {
 
 	Keys     []*fernet.Key // SECRET_KEY: the first signs, all verify
 	TokenTTL time.Duration // TOKEN_TTL; 0 means tokens never expire
+	// LegacyCoexistence is LEGACY_COEXISTENCE: users' rows stay ones the
+	// legacy app can serve (a 10-digit sid and its stored token), for a
+	// canary beside it and a way back. It needs the legacy key in Keys,
+	// after a key of our own.
+	LegacyCoexistence bool
 
 	BcryptCost int // BCRYPT_COST, default 12 as legacy
 	// PasswordPolicy is PASSWORD_POLICY, the rule for new passwords: legacy
@@ -109,6 +114,25 @@ func ParseRate(s string) (Rate, error) {
 		return Rate{}, fmt.Errorf("%q: window must be a duration of at least 1s", s)
 	}
 	return Rate{Count: n, Window: d}, nil
+}
+
+// CheckCoexistence returns why c cannot run LEGACY_COEXISTENCE, or nil. The
+// tokens both services share are signed with the public legacy key, so here
+// that key must only verify (after a key of our own in SECRET_KEY): then a
+// token it signed is accepted only as the one stored for its user.
+func CheckCoexistence(c Config) error {
+	if !c.LegacyCoexistence {
+		return nil
+	}
+	for i, k := range c.Keys {
+		if k.Encode() == LegacyKey {
+			if i == 0 {
+				break
+			}
+			return nil
+		}
+	}
+	return errors.New("needs SECRET_KEY=<a key of your own>,<the legacy key>: the legacy key verifies the tokens both services share, and must not sign here (SECURITY.md, Coexistence with the legacy app)")
 }
 
 // Live reports whether this is a production deployment.
@@ -208,6 +232,10 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.TokenTTL = duration("TOKEN_TTL", 24*time.Hour)
+	c.LegacyCoexistence = boolean("LEGACY_COEXISTENCE", false)
+	if err := CheckCoexistence(c); err != nil && c.Keys != nil {
+		bad("LEGACY_COEXISTENCE", err)
+	}
 	c.BcryptCost = num("BCRYPT_COST", 12, bcrypt.MinCost, bcrypt.MaxCost)
 	if v := str("PASSWORD_POLICY", ""); v != "" {
 		policy, err := validate.ParsePasswordPolicy(v)

@@ -55,6 +55,7 @@ func TestLoadDefaults(t *testing.T) {
 		{"Port", c.Port, 5000},
 		{"Keys", encodedKeys(c.Keys), []string{LegacyKey}},
 		{"TokenTTL", c.TokenTTL, 24 * time.Hour},
+		{"LegacyCoexistence", c.LegacyCoexistence, false},
 		{"BcryptCost", c.BcryptCost, 12},
 		{"PasswordPolicy", c.PasswordPolicy, validate.PasswordLegacy},
 		{"UserDirectory", c.UserDirectory, auth.DirectoryLegacy},
@@ -111,6 +112,22 @@ func TestLoadValues(t *testing.T) {
 			"PLAYGROUND", "true", "INTROSPECTION", "1", "LOG_FORMAT", "text"}, func(t *testing.T, c Config) {
 			if !c.Playground || !c.Introspection || c.LogFormat != "text" {
 				t.Errorf("playground/introspection/log = %v/%v/%q", c.Playground, c.Introspection, c.LogFormat)
+			}
+		}},
+		{"coexistence with the legacy key verify-only", []string{"LEGACY_COEXISTENCE", "true", "SECRET_KEY", fresh + "," + LegacyKey}, func(t *testing.T, c Config) {
+			if !c.LegacyCoexistence {
+				t.Error("LegacyCoexistence off")
+			}
+		}},
+		{"coexistence in live, legacy key after two of ours", []string{"APP_ENV", "live", "DATABASE_URL", "postgres://db/users", "LEGACY_COEXISTENCE", "1",
+			"SECRET_KEY", fresh + "," + fresh2 + "," + LegacyKey}, func(t *testing.T, c Config) {
+			if !c.LegacyCoexistence {
+				t.Error("LegacyCoexistence off")
+			}
+		}},
+		{"coexistence off says nothing of the keys", []string{"LEGACY_COEXISTENCE", "false", "SECRET_KEY", fresh}, func(t *testing.T, c Config) {
+			if c.LegacyCoexistence {
+				t.Error("LegacyCoexistence on")
 			}
 		}},
 		{"dev keeps the local defaults", []string{"APP_ENV", "dev"}, func(t *testing.T, c Config) {
@@ -282,6 +299,11 @@ func TestLoadInvalid(t *testing.T) {
 		// differently must not slip past the guard.
 		{"live signing with the legacy key in hex", append(live, "SECRET_KEY", legacyKeyIn(t, "hex")), []string{"SECRET_KEY", "legacy"}},
 		{"live signing with the legacy key in std base64", append(live, "SECRET_KEY", legacyKeyIn(t, "std")), []string{"SECRET_KEY", "legacy"}},
+		{"LEGACY_COEXISTENCE word", []string{"LEGACY_COEXISTENCE", "canary", "SECRET_KEY", fresh + "," + LegacyKey}, []string{"LEGACY_COEXISTENCE"}},
+		{"coexistence with the default key (legacy, signing)", []string{"LEGACY_COEXISTENCE", "true"}, []string{"LEGACY_COEXISTENCE", "SECRET_KEY=<a key of your own>,<the legacy key>"}},
+		{"coexistence with the legacy key first", []string{"LEGACY_COEXISTENCE", "true", "SECRET_KEY", LegacyKey + "," + fresh}, []string{"LEGACY_COEXISTENCE", "must not sign"}},
+		{"coexistence without the legacy key", []string{"LEGACY_COEXISTENCE", "true", "SECRET_KEY", fresh}, []string{"LEGACY_COEXISTENCE", "the legacy key"}},
+		{"coexistence in live without the legacy key", append(live, "LEGACY_COEXISTENCE", "true", "SECRET_KEY", fresh), []string{"LEGACY_COEXISTENCE"}},
 		{"several problems at once", []string{"PORT", "x", "BCRYPT_COST", "99", "LOG_FORMAT", "xml", "TOKEN_TTL", "1 day"},
 			[]string{"PORT", "BCRYPT_COST", "LOG_FORMAT", "TOKEN_TTL"}},
 	}

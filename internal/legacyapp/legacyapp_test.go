@@ -11,6 +11,7 @@ import (
 
 	"users/internal/apptest"
 	"users/internal/compare"
+	"users/internal/config"
 	"users/internal/migrate"
 	"users/internal/testdb"
 )
@@ -32,6 +33,8 @@ type restUser struct {
 	Info     map[string]any `json:"info"`
 }
 
+// login logs in over REST on the service at base and returns the user it
+// answers, failing the test unless it answers one with a token.
 func login(t *testing.T, base, email, password string) restUser {
 	t.Helper()
 	status, e := (apptest.Client{URL: base}).REST(t, http.MethodGet, "/v1/users/self/login", jsonHeader,
@@ -44,8 +47,14 @@ func login(t *testing.T, base, email, password string) restUser {
 }
 
 // startHere runs this service on the database at dbURL, migrating it first
-// (which adopts the legacy table), with the legacy key.
+// (which adopts the legacy table), with the legacy key as its only key.
 func startHere(t *testing.T, dbURL string) *apptest.Server {
+	t.Helper()
+	return startHereWith(t, dbURL, apptest.Config())
+}
+
+// startHereWith is startHere with cfg.
+func startHereWith(t *testing.T, dbURL string, cfg config.Config) *apptest.Server {
 	t.Helper()
 	pool, err := pgxpool.New(t.Context(), dbURL)
 	if err != nil {
@@ -55,7 +64,7 @@ func startHere(t *testing.T, dbURL string) *apptest.Server {
 	if _, err := migrate.Up(t.Context(), pool); err != nil {
 		t.Fatalf("migrate the legacy database: %v", err)
 	}
-	return apptest.StartOn(t, apptest.Config(), pool)
+	return apptest.StartOn(t, cfg, pool)
 }
 
 // TestLegacyUsersServedHere signs users up on the legacy app, then starts
@@ -120,16 +129,27 @@ func TestLegacyUsersServedHere(t *testing.T) {
 // TestCompareRecordedExchanges replays every recording, then the new
 // requests, writes included, on the legacy app and on this service, each on
 // a fresh database of its own (the recordings were made on one fresh
-// database): compare finds only deliberate departures.
+// database), with coexistence off and on: compare finds only deliberate
+// departures, and the rows this service wrote are in the legacy format
+// exactly when coexistence is on.
 func TestCompareRecordedExchanges(t *testing.T) {
 	src := legacySource(t)
-	legacy := startLegacy(t, src, testdb.Empty(t))
-	here := startHere(t, testdb.Empty(t))
-	out := runCompare(t, "--legacy", legacy, "--new", here.URL, "--allow-writes", "--departures", departures, golden, newDir)
-	for _, name := range []string{"03-create-duplicate.txt", "10-create-malformed-json.txt", "31-users-garbage-token.txt", "47-unknown-path.txt"} {
-		if !strings.Contains(out, name+"  ") || !strings.Contains(out, "[departures.json]") {
-			t.Errorf("%s is not reported as its departures.json entry", name)
-		}
+	for _, coexist := range []bool{false, true} {
+		t.Run(modeName(coexist), func(t *testing.T) {
+			cfg := apptest.Config()
+			if coexist {
+				cfg = coexistence(t)
+			}
+			legacy := startLegacy(t, src, testdb.Empty(t))
+			here := startHereWith(t, testdb.Empty(t), cfg)
+			out := runCompare(t, "--legacy", legacy, "--new", here.URL, "--allow-writes", "--departures", departures, golden, newDir)
+			for _, name := range []string{"03-create-duplicate.txt", "10-create-malformed-json.txt", "31-users-garbage-token.txt", "47-unknown-path.txt"} {
+				if !strings.Contains(out, name+"  ") || !strings.Contains(out, "[departures.json]") {
+					t.Errorf("%s is not reported as its departures.json entry", name)
+				}
+			}
+			checkRows(t, here, coexist)
+		})
 	}
 }
 
