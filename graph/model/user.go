@@ -5,10 +5,7 @@
 // selects neither ids nor cursors).
 package model
 
-import (
-	"strconv"
-	"time"
-)
+import "time"
 
 // User is a user as clients see it: never a hash, a sid or a token.
 type User struct {
@@ -20,8 +17,14 @@ type User struct {
 	Modified time.Time
 }
 
-// ID is the user's ID: the legacy numeric user_id, as a string.
-func (u *User) ID() string { return strconv.FormatInt(int64(u.UserID), 10) }
+// ID is the user's global ID (see UserGlobalID); REST never shows it.
+func (u *User) ID() string { return UserGlobalID(u.UserID) }
+
+// IsNode makes User a Node.
+func (*User) IsNode() {}
+
+// GetID is the Node interface's id.
+func (u *User) GetID() string { return u.ID() }
 
 // UserConnection is one page of users. TotalCount has its own resolver, so the
 // count query runs only when a client selects it.
