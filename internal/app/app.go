@@ -23,6 +23,7 @@ import (
 	"users/internal/config"
 	"users/internal/metrics"
 	"users/internal/migrate"
+	"users/internal/persisted"
 	"users/internal/playground"
 	"users/internal/ratelimit"
 	"users/internal/secevent"
@@ -92,7 +93,12 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 	resolver.Sessions = sessions // a logout here revokes here before it answers
 	r.Use(auth.Middleware(tokens, sessions.Lookup, limiter, events))
 
+	pq, closeRedis, err := persistedOperations(log, cfg)
+	if err != nil {
+		return nil, err
+	}
 	gql := graph.NewHandler(resolver, log, graph.HandlerOptions{
+		Persisted:     pq,
 		Introspection: cfg.Introspection,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Operation:     SetOperation,
@@ -120,8 +126,36 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 		Background: []func(context.Context) error{
 			func(ctx context.Context) error { sessions.Run(ctx); return nil },
 			limiter.Run,
+			func(ctx context.Context) error { <-ctx.Done(); return closeRedis() },
 		},
 	}, nil
+}
+
+// persistedOperations builds what resolves persisted operations: the
+// trusted documents manifest (TRUSTED_DOCUMENTS), read and validated
+// against the schema here so a bad one stops the start; else the APQ store
+// (APQ), in process and shared through REDIS_URL when set. closeRedis
+// closes the Redis client it opened, if any.
+func persistedOperations(log *slog.Logger, cfg config.Config) (ext *persisted.Extension, closeRedis func() error, err error) {
+	closeRedis = func() error { return nil }
+	ext = &persisted.Extension{}
+	switch {
+	case cfg.TrustedDocuments != "":
+		if ext.Trusted, err = persisted.LoadManifest(cfg.TrustedDocuments, graph.Schema()); err != nil {
+			return nil, nil, err
+		}
+		log.Info("trusted documents: only the manifest's documents run", "path", cfg.TrustedDocuments, "documents", ext.Trusted.Len())
+	case cfg.APQ && cfg.RedisURL != "":
+		client, err := ratelimit.NewRedisClient(cfg.RedisURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		ext.Store = &persisted.Shared{Local: persisted.NewMemory(0), Client: client, Logger: log}
+		closeRedis = client.Close
+	case cfg.APQ:
+		ext.Store = persisted.NewMemory(0)
+	}
+	return ext, closeRedis, nil
 }
 
 // banner is the "database" text of the legacy banner at GET /. Legacy named

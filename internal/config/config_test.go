@@ -58,6 +58,8 @@ func TestLoadDefaults(t *testing.T) {
 		{"PasswordPolicy", c.PasswordPolicy, validate.PasswordLegacy},
 		{"Playground", c.Playground, true},
 		{"Introspection", c.Introspection, true},
+		{"APQ", c.APQ, true},
+		{"TrustedDocuments", c.TrustedDocuments, ""},
 		{"MaxBodyBytes", c.MaxBodyBytes, int64(64 << 10)},
 		{"InfoMaxBytes", c.InfoMaxBytes, 4096},
 		{"GraphQLMaxResponseBytes", c.GraphQLMaxResponseBytes, int64(2 << 20)},
