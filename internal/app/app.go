@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -108,7 +109,10 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 	})
 	r.Handle("/graphql", methods(gql, http.MethodGet, http.MethodPost))
 	if cfg.Playground {
-		pg := playground.Handler("Users API", "/graphql", "/playground")
+		pg := playground.New(playground.Options{
+			Title: "Users API", Endpoint: "/graphql", Prefix: "/playground",
+			Query: PlaygroundDocument, Variables: playgroundVariables, Headers: playgroundHeaders,
+		})
 		r.Handle("/playground", pg)
 		r.Handle("/playground/*", pg)
 	}
@@ -157,6 +161,21 @@ func persistedOperations(log *slog.Logger, cfg config.Config) (ext *persisted.Ex
 	}
 	return ext, closeRedis, nil
 }
+
+// PlaygroundDocument is what the playground opens on: sign up, log in, me
+// and a page of users, as named operations, with how to go from one to the
+// next (a test validates it against the schema).
+//
+//go:embed playground.graphql
+var PlaygroundDocument string
+
+// The playground's Variables and Headers tabs on a first visit: the page
+// size, and where LogIn's token goes (an empty Authorization is no token, so
+// running SignUp with the template as it is counts no refused token).
+const (
+	playgroundVariables = "{\n  \"first\": 5,\n  \"after\": null\n}"
+	playgroundHeaders   = "{\n  \"Authorization\": \"\"\n}"
+)
 
 // banner is the "database" text of the legacy banner at GET /. Legacy named
 // the database host; live says only "postgresql", so the internet does not
