@@ -16,7 +16,7 @@ import (
 // TestPlaygroundDocument: the document the playground opens on runs on
 // this schema, names its four operations, and is on the page.
 func TestPlaygroundDocument(t *testing.T) {
-	doc, errs := gqlparser.LoadQuery(graph.Schema(), app.PlaygroundDocument)
+	doc, errs := gqlparser.LoadQueryWithRules(graph.Schema(), app.PlaygroundDocument, nil)
 	if errs != nil {
 		t.Fatalf("the playground's document does not validate: %v", errs)
 	}

@@ -60,7 +60,7 @@ func ParseManifest(data []byte, schema *ast.Schema) (*Manifest, error) {
 			problems = append(problems, fmt.Sprintf("%q: an id must be 1 to %d bytes", id, maxHashLen))
 			continue
 		}
-		doc, errs := gqlparser.LoadQuery(schema, text)
+		doc, errs := gqlparser.LoadQueryWithRules(schema, text, nil) // nil: the default rules
 		switch {
 		case errs != nil:
 			problems = append(problems, fmt.Sprintf("%s: %s", id, errs[0].Message))

@@ -8,6 +8,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -32,7 +33,7 @@ func main() {
 
 func run(out string, patterns []string) error {
 	if out == "" || len(patterns) == 0 {
-		return fmt.Errorf("usage: schemagen -out FILE SCHEMA_FILE_OR_GLOB...")
+		return errors.New("usage: schemagen -out FILE SCHEMA_FILE_OR_GLOB")
 	}
 	var sources []*ast.Source
 	for _, p := range patterns {
