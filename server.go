@@ -13,6 +13,7 @@ package main
 
 //go:generate go tool -modfile=tools/go.mod sqlc generate
 //go:generate go tool -modfile=tools/go.mod gqlgen generate
+//go:generate go run ./internal/schemagen -out graph/schema.graphql graph/*.graphqls
 
 import (
 	"context"

@@ -211,6 +211,61 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (GetUserByEm
 	return i, err
 }
 
+const getUsers = `-- name: GetUsers :many
+SELECT user_id, username, email,
+  CASE WHEN sum(coalesce(octet_length(info::text), 0)) OVER (ORDER BY user_id ROWS UNBOUNDED PRECEDING) <= $1::int
+    THEN info END::jsonb AS info,
+  coalesce(octet_length(info::text), 0)::int AS info_size,
+  created, modified
+FROM "user"
+WHERE user_id = ANY($2::int[]) ORDER BY user_id
+`
+
+type GetUsersParams struct {
+	MaxInfoBytes int32
+	UserIds      []int32
+}
+
+type GetUsersRow struct {
+	UserID   int32
+	Username string
+	Email    string
+	Info     []byte
+	InfoSize int32
+	Created  *time.Time
+	Modified *time.Time
+}
+
+// GetUsers reads the users with these ids (nodes(ids:)), in user_id order,
+// within a byte budget as ListUserPage does.
+func (q *Queries) GetUsers(ctx context.Context, arg GetUsersParams) ([]GetUsersRow, error) {
+	rows, err := q.db.Query(ctx, getUsers, arg.MaxInfoBytes, arg.UserIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []GetUsersRow{}
+	for rows.Next() {
+		var i GetUsersRow
+		if err := rows.Scan(
+			&i.UserID,
+			&i.Username,
+			&i.Email,
+			&i.Info,
+			&i.InfoSize,
+			&i.Created,
+			&i.Modified,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listUserPage = `-- name: ListUserPage :many
 SELECT user_id, username, email,
   CASE WHEN sum(coalesce(octet_length(info::text), 0)) OVER (ORDER BY user_id ROWS UNBOUNDED PRECEDING) <= $1::int
@@ -218,12 +273,13 @@ SELECT user_id, username, email,
   coalesce(octet_length(info::text), 0)::int AS info_size,
   created, modified
 FROM "user"
-WHERE user_id > $2 ORDER BY user_id LIMIT $3
+WHERE user_id > $2::bigint AND user_id < $3::bigint ORDER BY user_id LIMIT $4
 `
 
 type ListUserPageParams struct {
 	MaxInfoBytes int32
-	AfterID      int32
+	AfterID      int64
+	BeforeID     int64
 	MaxRows      int32
 }
 
@@ -237,12 +293,18 @@ type ListUserPageRow struct {
 	Modified *time.Time
 }
 
-// ListUserPage is ListUsers for a reader with a byte budget: info comes back
-// only while the infos of the page so far, as PostgreSQL writes them, add up
-// to at most @max_info_bytes (NULL after that), and info_size is how many
-// bytes each takes (see GetUser).
+// ListUserPage is ListUsers for a reader with a byte budget, between two
+// keys (exclusive; bigint, so a bound can lie past every int4 user_id): info
+// comes back only while the infos of the page so far, as PostgreSQL writes
+// them, add up to at most @max_info_bytes (NULL after that), and info_size is
+// how many bytes each takes (see GetUser).
 func (q *Queries) ListUserPage(ctx context.Context, arg ListUserPageParams) ([]ListUserPageRow, error) {
-	rows, err := q.db.Query(ctx, listUserPage, arg.MaxInfoBytes, arg.AfterID, arg.MaxRows)
+	rows, err := q.db.Query(ctx, listUserPage,
+		arg.MaxInfoBytes,
+		arg.AfterID,
+		arg.BeforeID,
+		arg.MaxRows,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -250,6 +312,69 @@ func (q *Queries) ListUserPage(ctx context.Context, arg ListUserPageParams) ([]L
 	items := []ListUserPageRow{}
 	for rows.Next() {
 		var i ListUserPageRow
+		if err := rows.Scan(
+			&i.UserID,
+			&i.Username,
+			&i.Email,
+			&i.Info,
+			&i.InfoSize,
+			&i.Created,
+			&i.Modified,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listUserPageBackward = `-- name: ListUserPageBackward :many
+SELECT user_id, username, email,
+  CASE WHEN sum(coalesce(octet_length(info::text), 0)) OVER (ORDER BY user_id DESC ROWS UNBOUNDED PRECEDING) <= $1::int
+    THEN info END::jsonb AS info,
+  coalesce(octet_length(info::text), 0)::int AS info_size,
+  created, modified
+FROM "user"
+WHERE user_id > $2::bigint AND user_id < $3::bigint ORDER BY user_id DESC LIMIT $4
+`
+
+type ListUserPageBackwardParams struct {
+	MaxInfoBytes int32
+	AfterID      int64
+	BeforeID     int64
+	MaxRows      int32
+}
+
+type ListUserPageBackwardRow struct {
+	UserID   int32
+	Username string
+	Email    string
+	Info     []byte
+	InfoSize int32
+	Created  *time.Time
+	Modified *time.Time
+}
+
+// ListUserPageBackward is ListUserPage read from the upper key down (a page
+// before a cursor, Relay's last/before): the same keyset, newest first, so
+// the caller reverses it. The budget counts in that order too.
+func (q *Queries) ListUserPageBackward(ctx context.Context, arg ListUserPageBackwardParams) ([]ListUserPageBackwardRow, error) {
+	rows, err := q.db.Query(ctx, listUserPageBackward,
+		arg.MaxInfoBytes,
+		arg.AfterID,
+		arg.BeforeID,
+		arg.MaxRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListUserPageBackwardRow{}
+	for rows.Next() {
+		var i ListUserPageBackwardRow
 		if err := rows.Scan(
 			&i.UserID,
 			&i.Username,

@@ -71,9 +71,11 @@ func mul(a, b int) int {
 
 // cost is the complexity of a selection set: each field 1 plus its
 // selections, except info (infoCost), totalCount (countCost), login and
-// createUser (loginCost, signupCost plus their selections), and
-// users(first: n): 1, plus nodes and edges at 1 each plus n times what they
-// select of one user, plus the rest of the page (pageInfo, totalCount) once.
+// createUser (loginCost, signupCost plus their selections),
+// users(first: n) or users(last: n): 1, plus nodes and edges at 1 each plus
+// n times what they select of one user, plus the rest of the page
+// (pageInfo, totalCount) once; and nodes(ids:): 1 plus, per id, what it
+// selects of one object.
 // Introspection's __schema costs nothing, as in gqlgen: the depth limit
 // bounds it.
 func cost(set ast.SelectionSet, vars map[string]any) int {
@@ -132,9 +134,12 @@ func (w *costWalker) field(f *ast.Field) int {
 			return add(signupCost, w.set(f.SelectionSet))
 		}
 	case "Query":
-		if f.Name == "users" {
+		switch f.Name {
+		case "users":
 			page, perUser := w.page(f.SelectionSet)
 			return add(add(1, page), mul(pageSize(f, w.vars), perUser))
+		case "nodes":
+			return add(1, mul(listLen(f.Arguments.ForName("ids"), w.vars, model.MaxNodes), w.set(f.SelectionSet)))
 		}
 	}
 	return add(1, w.set(f.SelectionSet))
@@ -169,34 +174,67 @@ func (w *costWalker) page(set ast.SelectionSet) (page, perUser int) {
 	return page, perUser
 }
 
-// pageSize is how many users users(first:) can return: first (from a
-// literal or a variable) within 0..model.MaxPageSize, model.DefaultPageSize when absent
-// or null, model.MaxPageSize when it cannot be read (the resolver refuses it then).
+// pageSize is how many users users(first:, last:) can return: first or
+// last (from a literal or a variable) within 0..model.MaxPageSize, the
+// smaller when both are given, model.DefaultPageSize when neither is,
+// model.MaxPageSize when one cannot be read (the resolver refuses it then).
 func pageSize(f *ast.Field, vars map[string]any) int {
-	arg := f.Arguments.ForName("first")
+	first, hasFirst := intArg(f.Arguments.ForName("first"), vars)
+	last, hasLast := intArg(f.Arguments.ForName("last"), vars)
+	switch {
+	case hasFirst && hasLast:
+		return min(first, last)
+	case hasFirst:
+		return first
+	case hasLast:
+		return last
+	}
+	return model.DefaultPageSize
+}
+
+// intArg reads a page size argument: ok is false when it is absent or null;
+// a value that is not a readable integer counts as model.MaxPageSize.
+func intArg(arg *ast.Argument, vars map[string]any) (n int, ok bool) {
 	if arg == nil {
-		return model.DefaultPageSize
+		return 0, false
 	}
 	v, err := arg.Value.Value(vars)
 	if err != nil {
-		return model.MaxPageSize
+		return model.MaxPageSize, true
 	}
-	var n int64
+	var i int64
 	switch v := v.(type) {
 	case nil:
-		return model.DefaultPageSize
+		return 0, false
 	case int64:
-		n = v
+		i = v
 	case int:
-		n = int64(v)
+		i = int64(v)
 	case float64:
-		n = int64(min(max(v, -1), model.MaxPageSize))
+		i = int64(min(max(v, -1), model.MaxPageSize))
 	case json.Number:
-		if n, err = v.Int64(); err != nil {
-			return model.MaxPageSize
+		if i, err = v.Int64(); err != nil {
+			return model.MaxPageSize, true
 		}
 	default:
-		return model.MaxPageSize
+		return model.MaxPageSize, true
 	}
-	return int(min(max(n, 0), model.MaxPageSize))
+	return int(min(max(i, 0), model.MaxPageSize)), true
+}
+
+// listLen is how many items a list argument holds (a literal or a
+// variable), at most limit; limit when it cannot be read (the resolver
+// refuses more than limit).
+func listLen(arg *ast.Argument, vars map[string]any, limit int) int {
+	if arg == nil {
+		return 0
+	}
+	v, err := arg.Value.Value(vars)
+	if err != nil {
+		return limit
+	}
+	if l, ok := v.([]any); ok {
+		return min(len(l), limit)
+	}
+	return limit
 }

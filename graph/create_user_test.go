@@ -7,11 +7,11 @@ import (
 	"maps"
 	"net/http"
 	"reflect"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"users/graph/model"
 	"users/internal/apptest"
 	"users/internal/validate"
 )
@@ -35,8 +35,8 @@ func TestCreateUser(t *testing.T) {
 		if got.Username != "carol" || got.Email != "carol@example.com" {
 			t.Errorf("username, email = %q, %q; want carol, carol@example.com", got.Username, got.Email)
 		}
-		if id, err := strconv.Atoi(got.ID); err != nil || id <= 0 {
-			t.Errorf("id = %q, want a positive integer", got.ID)
+		if id, ok := model.ParseUserGlobalID(got.ID); !ok || id <= 0 {
+			t.Errorf("id = %q, want the global ID of a positive user_id", got.ID)
 		}
 		if !bytes.Contains(got.Info, []byte("12345678901234567890")) {
 			t.Errorf("info = %s, want the big integer 12345678901234567890 written exactly", got.Info)

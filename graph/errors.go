@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"runtime/debug"
 
@@ -17,7 +18,7 @@ import (
 )
 
 // ErrorPresenter maps errors to GraphQL errors: the one place where an
-// *apperr.Error becomes extensions {code, legacyCode, fields}. Errors gqlgen made
+// *apperr.Error becomes extensions {code, legacyCode, fields, retryAfter}. Errors gqlgen made
 // itself (parse, validation, argument coercion) describe the request and pass
 // through; anything else is internal: logged once here, shown as "internal error".
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
@@ -43,6 +44,10 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		out.Extensions = map[string]any{"code": string(e.Code), "legacyCode": legacy.MetaCode(e.Code)}
 		if len(e.Fields) > 0 {
 			out.Extensions["fields"] = e.Fields
+		}
+		if e.RetryAfter > 0 {
+			// Whole seconds, rounded up, as REST's Retry-After header says.
+			out.Extensions["retryAfter"] = int(math.Ceil(e.RetryAfter.Seconds()))
 		}
 		if e.Code == apperr.Internal {
 			log.ErrorContext(ctx, "graphql", "path", out.Path.String(), "err", e.Err)

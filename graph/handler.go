@@ -14,7 +14,11 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 
 	"users/internal/gqlhttp"
+	"users/internal/persisted"
 )
+
+// Schema is the GraphQL schema the resolvers serve.
+func Schema() *ast.Schema { return NewExecutableSchema(Config{}).Schema() }
 
 // Limits on one GraphQL request, besides the complexity limit (complexity.go)
 // and the response limit (budget.go).
@@ -40,6 +44,9 @@ type HandlerOptions struct {
 	// Requests refused before parsing (wrong media type, malformed JSON, too
 	// large) never reach it.
 	OperationDone func(ctx context.Context, name string, ok bool)
+	// Persisted resolves persisted operations (APQ, trusted documents);
+	// nil: requests must send their document.
+	Persisted *persisted.Extension
 }
 
 // MaxOperationNameLen is how much of an operation name the hooks are told.
@@ -90,7 +97,7 @@ func isName(s string) bool {
 // GraphQL's answer to a panic.
 func NewHandler(r *Resolver, log *slog.Logger, o HandlerOptions) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: r}))
-	srv.AddTransport(gqlhttp.Transport{MaxBodyBytes: o.MaxBodyBytes})
+	srv.AddTransport(gqlhttp.Transport{MaxBodyBytes: o.MaxBodyBytes, PersistedDocuments: o.Persisted != nil})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	present := ErrorPresenter(log)
 	srv.SetErrorPresenter(present)
@@ -102,6 +109,9 @@ func NewHandler(r *Resolver, log *slog.Logger, o HandlerOptions) http.Handler {
 	}
 	srv.Use(depthLimit(DefaultDepthLimit)) // first: the complexity walk then meets only shallow documents
 	srv.Use(complexityLimit(DefaultComplexityLimit))
+	if o.Persisted != nil {
+		srv.Use(*o.Persisted) // after the limits: an APQ document is stored once it passed them
+	}
 	if o.Operation != nil || o.OperationDone != nil {
 		// Every response passes here, also those of operations that failed to
 		// parse or validate, which never reach AroundOperations.

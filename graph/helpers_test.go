@@ -6,7 +6,6 @@ package graph_test
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/fernet/fernet-go"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"users/graph/model"
 	"users/internal/apptest"
 	"users/internal/config"
 	"users/internal/testdb"
@@ -208,7 +208,8 @@ func insertUsers(t *testing.T, pool *pgxpool.Pool, n int) {
 	}
 }
 
-// allUserIDs returns every user id in the database, in increasing order.
+// allUserIDs returns the global ID of every user in the database, in
+// user_id order.
 func allUserIDs(t *testing.T, pool *pgxpool.Pool) []string {
 	t.Helper()
 	rows, err := pool.Query(t.Context(), `SELECT user_id FROM "user" ORDER BY user_id`)
@@ -222,7 +223,7 @@ func allUserIDs(t *testing.T, pool *pgxpool.Pool) []string {
 		if err := rows.Scan(&id); err != nil {
 			t.Fatal(err)
 		}
-		ids = append(ids, strconv.Itoa(int(id)))
+		ids = append(ids, model.UserGlobalID(id))
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"users/db"
 	"users/graph/model"
 	"users/internal/apperr"
@@ -105,12 +106,12 @@ func (r *mutationResolver) Logout(ctx context.Context) (bool, error) {
 }
 
 // Users is the resolver for the users field.
-func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*model.UserConnection, error) {
-	afterID, limit, err := pageArgs(ctx, first, after)
+func (r *queryResolver) Users(ctx context.Context, first *int, after *string, last *int, before *string) (*model.UserConnection, error) {
+	q, err := pageArgs(ctx, first, after, last, before)
 	if err != nil {
 		return nil, err
 	}
-	return r.page(ctx, afterID, limit)
+	return r.page(ctx, q)
 }
 
 // User is the resolver for the user field.
@@ -118,11 +119,38 @@ func (r *queryResolver) User(ctx context.Context, id string) (*model.User, error
 	if _, err := auth.PrincipalFrom(ctx); err != nil {
 		return nil, err
 	}
-	userID, ok := model.ParseUserID(id)
+	userID, ok := model.ParseUserRef(id)
 	if !ok {
 		return nil, nil // no user can have that id
 	}
 	return r.userByID(ctx, userID)
+}
+
+// Node is the resolver for the node field.
+func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error) {
+	if _, err := auth.PrincipalFrom(ctx); err != nil {
+		return nil, err
+	}
+	userID, ok := model.ParseUserGlobalID(id)
+	if !ok {
+		return nil, nil // no object has that id
+	}
+	u, err := r.userByID(ctx, userID)
+	if u == nil {
+		return nil, err // a nil *User in a Node would not be a null
+	}
+	return u, nil
+}
+
+// Nodes is the resolver for the nodes field.
+func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]model.Node, error) {
+	if _, err := auth.PrincipalFrom(ctx); err != nil {
+		return nil, err
+	}
+	if len(ids) > model.MaxNodes {
+		return nil, apperr.InvalidFields(validate.Problems{"ids": {fmt.Sprintf("at most %d ids", model.MaxNodes)}})
+	}
+	return r.nodes(ctx, ids)
 }
 
 // Me is the resolver for the me field.

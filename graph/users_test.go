@@ -187,7 +187,8 @@ func TestUsers(t *testing.T) {
 		p := getPage(t, map[string]any{"first": 3})
 		end := *p.Users.PageInfo.EndCursor
 		last := p.Users.Nodes[2].ID
-		if _, err := srv.Pool.Exec(t.Context(), `DELETE FROM "user" WHERE user_id = $1`, last); err != nil {
+		lastID, _ := model.ParseUserGlobalID(last)
+		if _, err := srv.Pool.Exec(t.Context(), `DELETE FROM "user" WHERE user_id = $1`, lastID); err != nil {
 			t.Fatal(err)
 		}
 		all = slices.DeleteFunc(all, func(id string) bool { return id == last })

@@ -35,7 +35,7 @@ var streamBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); re
 // truncated list for a complete one.
 func streamUsers(w http.ResponseWriter, r *http.Request, q graph.QueryResolver, log *slog.Logger, after *string) {
 	first := model.MaxStreamPage
-	page, err := q.Users(r.Context(), &first, after)
+	page, err := q.Users(r.Context(), &first, after, nil, nil)
 	if err != nil {
 		writeError(w, r, log, err)
 		return
@@ -72,7 +72,7 @@ func streamUsers(w http.ResponseWriter, r *http.Request, q graph.QueryResolver, 
 		if !page.PageInfo.HasNextPage {
 			break
 		}
-		if page, err = q.Users(r.Context(), &first, page.PageInfo.EndCursor); err != nil {
+		if page, err = q.Users(r.Context(), &first, page.PageInfo.EndCursor, nil, nil); err != nil {
 			log.ErrorContext(r.Context(), "stream users", "err", err)
 			panic(http.ErrAbortHandler)
 		}

@@ -106,13 +106,13 @@ func handleUsersList(q graph.QueryResolver, log *slog.Logger) http.HandlerFunc {
 			streamUsers(w, r, q, log, after)
 			return
 		}
-		page, err := q.Users(r.Context(), &limit, after)
+		page, err := q.Users(r.Context(), &limit, after, nil, nil)
 		if err != nil {
 			writeError(w, r, log, err)
 			return
 		}
 		if page.PageInfo.HasNextPage {
-			last := page.Nodes[len(page.Nodes)-1].ID()
+			last := strconv.Itoa(int(page.Nodes[len(page.Nodes)-1].UserID)) // the numeric id REST clients page with
 			w.Header().Set("Link", "<"+r.URL.Path+"?limit="+strconv.Itoa(limit)+"&after="+last+`>; rel="next"`)
 		}
 		writeOK(w, func(b []byte) []byte {

@@ -8,20 +8,21 @@ root=$PWD
 
 step() { printf '\n==> %s\n' "$*"; }
 
-# The service's module and the modules of the two test-only packages: deploy/
-# (Kubernetes API types) and e2e/ (chromedp) have their own go.mod, so their
-# heavy dependencies stay out of the service's go.mod and out of every build,
-# vet and test of the service. "./..." stops at a nested go.mod, so each module
+# The service's module and the modules of the test-only packages and the Go
+# example: deploy/ (Kubernetes API types), e2e/ (chromedp) and examples/go
+# (genqlient) have their own go.mod, so their heavy dependencies stay out of
+# the service's go.mod and out of every build, vet and test of the service. "./..." stops at a nested go.mod, so each module
 # is checked from its own folder (go -C).
-modules=(. deploy e2e)
+modules=(. deploy e2e examples/go)
 each() {
 	for m in "${modules[@]}"; do
 		go -C "$m" "$@"
 	done
 }
 
-step "generated code is in sync (go generate ./...)"
+step "generated code is in sync (go generate ./..., in . and examples/go)"
 go generate ./...
+go -C examples/go generate ./...
 if [ -n "$(git status --porcelain)" ]; then
 	git status --porcelain
 	git --no-pager diff --stat
@@ -73,6 +74,50 @@ REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true "$redocly" lint \
 	--skip-rule=no-invalid-media-type-examples --skip-rule=no-invalid-parameter-examples \
 	--skip-rule=operation-2xx-response --skip-rule=operation-4xx-response --skip-rule=info-license \
 	rest/openapi.json
+
+# npm packages pinned by a package-lock.json, installed into that folder's
+# node_modules (git-ignored) with npm ci, again only when the lock changes.
+npm_ci() {
+	local dir=$1 stamp=$1/node_modules/.package-lock.sha256 sum
+	sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+	if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
+		if ! command -v npm >/dev/null; then
+			echo "npm is missing: install Node.js 20.19+ or 22.12+ with npm (apt-get install -y nodejs npm)" >&2
+			exit 1
+		fi
+		npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+		echo "$sum" >"$stamp"
+	fi
+}
+
+step "GraphQL schema: no breaking change against graph/contract/released.graphql unless acknowledged"
+# @graphql-inspector/core's diff, pinned, installed once into
+# .tools/graphql-inspector (git-ignored); scripts/schema-check.cjs applies
+# graph/contract/acknowledged.txt, and its self-test proves it fails on a
+# removed field.
+inspector_version=8.0.0
+if ! grep -qs "\"version\": \"$inspector_version\"" .tools/graphql-inspector/node_modules/@graphql-inspector/core/package.json; then
+	npm install --no-save --no-audit --no-fund --loglevel=error --prefix .tools/graphql-inspector \
+		"@graphql-inspector/core@$inspector_version" graphql@16.15.0
+fi
+NODE_PATH=.tools/graphql-inspector/node_modules node scripts/schema-check.cjs --self-test graph/contract/released.graphql
+NODE_PATH=.tools/graphql-inspector/node_modules node scripts/schema-check.cjs \
+	graph/contract/released.graphql graph/schema.graphql graph/contract/acknowledged.txt
+
+step "example clients: built from the schema, generated code in sync (examples/typescript, examples/relay)"
+# graphql-codegen's client preset and tsc for the TypeScript client,
+# relay-compiler for Relay (it must accept the @connection on users and the
+# @refetchable fragment on User). e2e/ runs both against the server, and
+# examples/go (genqlient) runs in its own module's tests.
+npm_ci examples/typescript
+npm_ci examples/relay
+(cd examples/typescript && node_modules/.bin/graphql-codegen --config codegen.yml --silent && node_modules/.bin/tsc -p .)
+(cd examples/relay && node_modules/.bin/relay-compiler >/dev/null)
+if [ -n "$(git status --porcelain -- examples)" ]; then
+	git status --porcelain -- examples
+	echo "the example clients' generated code is out of date: run this step's commands and commit the result" >&2
+	exit 1
+fi
 
 step "headless Chromium for the playground browser test (e2e/)"
 # Debian's chromium, driven by chromedp. Without it the browser test fails

@@ -47,17 +47,41 @@ SELECT user_id, username, email, info, created, modified FROM "user"
 WHERE user_id > @after_id ORDER BY user_id LIMIT @max_rows;
 
 -- name: ListUserPage :many
--- ListUserPage is ListUsers for a reader with a byte budget: info comes back
--- only while the infos of the page so far, as PostgreSQL writes them, add up
--- to at most @max_info_bytes (NULL after that), and info_size is how many
--- bytes each takes (see GetUser).
+-- ListUserPage is ListUsers for a reader with a byte budget, between two
+-- keys (exclusive; bigint, so a bound can lie past every int4 user_id): info
+-- comes back only while the infos of the page so far, as PostgreSQL writes
+-- them, add up to at most @max_info_bytes (NULL after that), and info_size is
+-- how many bytes each takes (see GetUser).
 SELECT user_id, username, email,
   CASE WHEN sum(coalesce(octet_length(info::text), 0)) OVER (ORDER BY user_id ROWS UNBOUNDED PRECEDING) <= @max_info_bytes::int
     THEN info END::jsonb AS info,
   coalesce(octet_length(info::text), 0)::int AS info_size,
   created, modified
 FROM "user"
-WHERE user_id > @after_id ORDER BY user_id LIMIT @max_rows;
+WHERE user_id > @after_id::bigint AND user_id < @before_id::bigint ORDER BY user_id LIMIT @max_rows;
+
+-- name: ListUserPageBackward :many
+-- ListUserPageBackward is ListUserPage read from the upper key down (a page
+-- before a cursor, Relay's last/before): the same keyset, newest first, so
+-- the caller reverses it. The budget counts in that order too.
+SELECT user_id, username, email,
+  CASE WHEN sum(coalesce(octet_length(info::text), 0)) OVER (ORDER BY user_id DESC ROWS UNBOUNDED PRECEDING) <= @max_info_bytes::int
+    THEN info END::jsonb AS info,
+  coalesce(octet_length(info::text), 0)::int AS info_size,
+  created, modified
+FROM "user"
+WHERE user_id > @after_id::bigint AND user_id < @before_id::bigint ORDER BY user_id DESC LIMIT @max_rows;
+
+-- name: GetUsers :many
+-- GetUsers reads the users with these ids (nodes(ids:)), in user_id order,
+-- within a byte budget as ListUserPage does.
+SELECT user_id, username, email,
+  CASE WHEN sum(coalesce(octet_length(info::text), 0)) OVER (ORDER BY user_id ROWS UNBOUNDED PRECEDING) <= @max_info_bytes::int
+    THEN info END::jsonb AS info,
+  coalesce(octet_length(info::text), 0)::int AS info_size,
+  created, modified
+FROM "user"
+WHERE user_id = ANY(@user_ids::int[]) ORDER BY user_id;
 
 -- name: CountUsers :one
 SELECT count(*) FROM "user";

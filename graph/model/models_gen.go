@@ -6,6 +6,14 @@ import (
 	"time"
 )
 
+// An object with a global ID, which node(id:) fetches again (Relay's Object
+// Identification).
+type Node interface {
+	IsNode()
+	// Opaque and unique across every type; stable for the object's lifetime.
+	GetID() string
+}
+
 type AuthPayload struct {
 	// Send it in the Authorization header, raw or as `Bearer <token>`.
 	Token string `json:"token"`
@@ -33,8 +41,16 @@ type CreateUserInput struct {
 type Mutation struct {
 }
 
+// Where a page sits (Relay's Cursor Connections specification). The server
+// answers the two cases the specification makes optional with false: hasNextPage
+// for a page read backward (last), hasPreviousPage for a page read forward (first).
 type PageInfo struct {
+	// Paging forward (first): more users follow this page.
 	HasNextPage bool `json:"hasNextPage"`
+	// Paging backward (last): more users precede this page.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// Cursor of the first user of the page; null when the page is empty.
+	StartCursor *string `json:"startCursor,omitempty"`
 	// Cursor of the last user of the page; null when the page is empty.
 	EndCursor *string `json:"endCursor,omitempty"`
 }

@@ -16,13 +16,17 @@ const MaxPageSize = 100
 // for 1,000 users rather than ten (BENCHMARKS.md, W3).
 const MaxStreamPage = 1000
 
-// DefaultPageSize is users(first:) when first is absent or null (the schema's default).
+// DefaultPageSize is users(first:) when neither first nor last is given.
 const DefaultPageSize = 20
+
+// MaxNodes caps nodes(ids:).
+const MaxNodes = 100
 
 const cursorPrefix = "user:"
 
-// UserCursor returns the opaque pagination cursor that points just after
-// the user whose user_id is userID.
+// UserCursor returns the opaque pagination cursor of the user whose user_id
+// is userID: as after, it points just after that user; as before, just
+// before.
 func UserCursor(userID int32) string {
 	var buf [len(cursorPrefix) + 11]byte // "user:" and an int32; no heap copy
 	return base64.RawURLEncoding.EncodeToString(strconv.AppendInt(append(buf[:0], cursorPrefix...), int64(userID), 10))
@@ -34,8 +38,8 @@ func ParseUserCursor(s string) (userID int32, ok bool) {
 	if len(s) > 32 {
 		return 0, false
 	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
+	b, ok := decodeBase64(s)
+	if !ok {
 		return 0, false
 	}
 	id, found := strings.CutPrefix(string(b), cursorPrefix)

@@ -5,10 +5,7 @@
 // selects neither ids nor cursors).
 package model
 
-import (
-	"strconv"
-	"time"
-)
+import "time"
 
 // User is a user as one viewer sees it: never a hash, a sid or a token, and
 // the email and info only when the viewer may see them (USER_DIRECTORY;
@@ -28,8 +25,15 @@ type User struct {
 // viewer: REST then leaves both keys out.
 func (u *User) Withheld() bool { return u.Email == nil }
 
-// ID is the user's ID: the legacy numeric user_id, as a string.
-func (u *User) ID() string { return strconv.FormatInt(int64(u.UserID), 10) }
+// ID is the user's global ID (see UserGlobalID); REST never shows it.
+func (u *User) ID() string { return UserGlobalID(u.UserID) }
+
+// IsNode makes User a Node.
+func (*User) IsNode() {}
+
+// GetID is the Node interface's id.
+func (u *User) GetID() string { return u.ID() }
+
 
 // UserConnection is one page of users. TotalCount has its own resolver, so the
 // count query runs only when a client selects it.

@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,7 @@ import (
 	"users/internal/config"
 	"users/internal/metrics"
 	"users/internal/migrate"
+	"users/internal/persisted"
 	"users/internal/playground"
 	"users/internal/ratelimit"
 	"users/internal/secevent"
@@ -106,7 +108,12 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 	resolver.Sessions = sessions // a logout here revokes here before it answers
 	r.Use(auth.Middleware(tokens, sessions.Lookup, limiter, events))
 
+	pq, closeRedis, err := persistedOperations(log, cfg)
+	if err != nil {
+		return nil, err
+	}
 	gql := graph.NewHandler(resolver, log, graph.HandlerOptions{
+		Persisted:     pq,
 		Introspection: cfg.Introspection,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Operation:     SetOperation,
@@ -116,7 +123,10 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 	})
 	r.Handle("/graphql", methods(gql, http.MethodGet, http.MethodPost))
 	if cfg.Playground {
-		pg := playground.Handler("Users API", "/graphql", "/playground")
+		pg := playground.New(playground.Options{
+			Title: "Users API", Endpoint: "/graphql", Prefix: "/playground",
+			Query: PlaygroundDocument, Variables: playgroundVariables, Headers: playgroundHeaders,
+		})
 		r.Handle("/playground", pg)
 		r.Handle("/playground/*", pg)
 	}
@@ -134,9 +144,52 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 		Background: []func(context.Context) error{
 			func(ctx context.Context) error { sessions.Run(ctx); return nil },
 			limiter.Run,
+			func(ctx context.Context) error { <-ctx.Done(); return closeRedis() },
 		},
 	}, nil
 }
+
+// persistedOperations builds what resolves persisted operations: the
+// trusted documents manifest (TRUSTED_DOCUMENTS), read and validated
+// against the schema here so a bad one stops the start; else the APQ store
+// (APQ), in process and shared through REDIS_URL when set. closeRedis
+// closes the Redis client it opened, if any.
+func persistedOperations(log *slog.Logger, cfg config.Config) (ext *persisted.Extension, closeRedis func() error, err error) {
+	closeRedis = func() error { return nil }
+	ext = &persisted.Extension{}
+	switch {
+	case cfg.TrustedDocuments != "":
+		if ext.Trusted, err = persisted.LoadManifest(cfg.TrustedDocuments, graph.Schema()); err != nil {
+			return nil, nil, err
+		}
+		log.Info("trusted documents: only the manifest's documents run", "path", cfg.TrustedDocuments, "documents", ext.Trusted.Len())
+	case cfg.APQ && cfg.RedisURL != "":
+		client, err := ratelimit.NewRedisClient(cfg.RedisURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		ext.Store = &persisted.Shared{Local: persisted.NewMemory(0), Client: client, Logger: log}
+		closeRedis = client.Close
+	case cfg.APQ:
+		ext.Store = persisted.NewMemory(0)
+	}
+	return ext, closeRedis, nil
+}
+
+// PlaygroundDocument is what the playground opens on: sign up, log in, me
+// and a page of users, as named operations, with how to go from one to the
+// next (a test validates it against the schema).
+//
+//go:embed playground.graphql
+var PlaygroundDocument string
+
+// The playground's Variables and Headers tabs on a first visit: the page
+// size, and where LogIn's token goes (an empty Authorization is no token, so
+// running SignUp with the template as it is counts no refused token).
+const (
+	playgroundVariables = "{\n  \"first\": 5,\n  \"after\": null\n}"
+	playgroundHeaders   = "{\n  \"Authorization\": \"\"\n}"
+)
 
 // banner is the "database" text of the legacy banner at GET /. Legacy named
 // the database host; live says only "postgresql", so the internet does not

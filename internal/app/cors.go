@@ -25,9 +25,14 @@ func corsPolicy(origins []string) func(http.Handler) http.Handler {
 	return cors.New(cors.Options{
 		// A func, not AllowedOrigins: the library reads "*" in a listed
 		// origin as a wildcard.
-		AllowOriginFunc:  func(origin string) bool { return allowed[strings.ToLower(origin)] },
-		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
-		AllowedHeaders:   []string{"Authorization", "Content-Type"},
+		AllowOriginFunc: func(origin string) bool { return allowed[strings.ToLower(origin)] },
+		AllowedMethods:  []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		// Apollo Client sends the apollographql-* headers when an app sets
+		// its client name and version (clientAwareness), and the library's
+		// with enhancedClientAwareness' headers transport.
+		AllowedHeaders: []string{"Authorization", "Content-Type",
+			"Apollographql-Client-Name", "Apollographql-Client-Version",
+			"Apollographql-Library-Name", "Apollographql-Library-Version"},
 		ExposedHeaders:   []string{"Retry-After", "X-Request-Id", "Link"},
 		AllowCredentials: true,
 		MaxAge:           600,

@@ -48,6 +48,7 @@ func Config() config.Config {
 		BcryptCost:      4,
 		Playground:      true,
 		Introspection:   true,
+		APQ:             true,
 		MaxBodyBytes:    64 << 10,
 		DBMaxConns:      8,
 		LogFormat:       "json",

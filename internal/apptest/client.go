@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -164,4 +165,24 @@ func (c Client) Login(tb testing.TB, email, password string) string {
 	var out struct{ Login struct{ Token string } }
 	r.Decode(tb, &out)
 	return out.Login.Token
+}
+
+// GraphQLGet sends a GraphQL request over GET with the URL query params and
+// header (Accept application/graphql-response+json unless header says
+// otherwise) and decodes the answer, failing the test if it is not JSON.
+func (c Client) GraphQLGet(tb testing.TB, header http.Header, params url.Values) GraphQLResponse {
+	tb.Helper()
+	h := header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
+	if h.Get("Accept") == "" {
+		h.Set("Accept", "application/graphql-response+json")
+	}
+	status, _, b := c.Do(tb, http.MethodGet, "/graphql?"+params.Encode(), h, "")
+	r, err := decodeGraphQL(status, b)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
 }

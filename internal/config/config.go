@@ -54,6 +54,12 @@ type Config struct {
 
 	Playground    bool // PLAYGROUND: serve /playground (default on outside live)
 	Introspection bool // INTROSPECTION: schema introspection and field suggestions (default on outside live)
+	// APQ: Apollo's automatic persisted queries (default on), in process and
+	// through REDIS_URL when set.
+	APQ bool
+	// TrustedDocuments is TRUSTED_DOCUMENTS: the path of a manifest of the
+	// only documents that run ("" for none).
+	TrustedDocuments string
 
 	MaxBodyBytes   int64  // MAX_BODY_BYTES: request body limit on every route
 	LoginLimit     Rate   // RATE_LIMIT_LOGIN, per client IP and per email
@@ -255,6 +261,8 @@ func Load(getenv func(string) string) (Config, error) {
 
 	c.Playground = boolean("PLAYGROUND", !live)
 	c.Introspection = boolean("INTROSPECTION", !live)
+	c.APQ = boolean("APQ", true)
+	c.TrustedDocuments = str("TRUSTED_DOCUMENTS", "")
 
 	c.MaxBodyBytes = int64(num("MAX_BODY_BYTES", 64<<10, 1<<10, 64<<20))
 	c.InfoMaxBytes = num("INFO_MAX_BYTES", validate.DefaultInfoMaxBytes, 256, 1<<20)

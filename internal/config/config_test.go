@@ -61,6 +61,8 @@ func TestLoadDefaults(t *testing.T) {
 		{"UserDirectory", c.UserDirectory, auth.DirectoryLegacy},
 		{"Playground", c.Playground, true},
 		{"Introspection", c.Introspection, true},
+		{"APQ", c.APQ, true},
+		{"TrustedDocuments", c.TrustedDocuments, ""},
 		{"MaxBodyBytes", c.MaxBodyBytes, int64(64 << 10)},
 		{"InfoMaxBytes", c.InfoMaxBytes, 4096},
 		{"GraphQLMaxResponseBytes", c.GraphQLMaxResponseBytes, int64(2 << 20)},

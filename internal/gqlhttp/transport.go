@@ -32,6 +32,16 @@
 // means the parameter is absent. A mutation over GET is answered with 405 and
 // "Allow: POST" and is not executed.
 //
+// Persisted documents (the specification's appendix "Persisted Documents",
+// and Apollo's automatic persisted queries): with
+// Transport.PersistedDocuments, a request may leave out query (or send it
+// empty) and name its document instead: documentId (a string of at most 256
+// bytes; with query too it is a 422), or Relay's doc_id or id (strings,
+// read only when neither query nor documentId is given), or Apollo's
+// extensions.persistedQuery. Without any of them query is required (422).
+// The server resolves the name (see DocumentID); an unknown one is a GraphQL
+// request error with a single error.
+//
 // Response media type ("Accept", "Body"): see [Transport.Do].
 //
 // Status codes ("Status Codes"):
@@ -88,6 +98,12 @@ const StatusPartialSuccess = 294
 // The zero value is ready to use.
 type Transport struct {
 	MaxBodyBytes int64 // request body limit; 0 means 1 MiB
+	// PersistedDocuments accepts requests that name a persisted document
+	// instead of sending query (see "Persisted documents" above); the
+	// server must resolve them, in a gqlgen OperationParameterMutator that
+	// reads the identifier with DocumentID or Apollo's
+	// extensions.persistedQuery.
+	PersistedDocuments bool
 }
 
 var _ graphql.Transport = Transport{}
@@ -139,6 +155,7 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 
 	var (
 		params *graphql.RawParams
+		docID  string
 		rerr   *requestError
 	)
 	switch r.Method {
@@ -147,7 +164,7 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 			writeNotAcceptable(w)
 			return
 		}
-		params, rerr = readGET(r)
+		params, docID, rerr = readGET(r, t.PersistedDocuments)
 	case http.MethodPost:
 		if rerr = checkContentType(r.Header); rerr != nil {
 			break
@@ -156,7 +173,7 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 			writeNotAcceptable(w)
 			return
 		}
-		params, rerr = readPOST(w, r, t.maxBodyBytes())
+		params, docID, rerr = readPOST(w, r, t.maxBodyBytes(), t.PersistedDocuments)
 	default:
 		w.Header().Set("Allow", "GET, POST")
 		rerr = &requestError{
@@ -171,7 +188,7 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
-	ctx := r.Context()
+	ctx := withDocumentID(r.Context(), docID)
 
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {

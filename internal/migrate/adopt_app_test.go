@@ -10,6 +10,7 @@ import (
 	"github.com/fernet/fernet-go"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"users/graph/model"
 	"users/internal/apptest"
 	"users/internal/config"
 )
@@ -59,13 +60,13 @@ func checkAppOnLegacy(t *testing.T, pool *pgxpool.Pool) {
 				if out.Login.ExpiresAt != nil {
 					t.Errorf("expiresAt = %q, want null with TOKEN_TTL=0", *out.Login.ExpiresAt)
 				}
-				checkUser(t, out.Login.User, u, itoa(i+1))
+				checkUser(t, out.Login.User, u, globalID(i+1))
 				// The new token works too.
 				me := srv.GraphQL(t, out.Login.Token, `{ me { id } }`, nil)
 				var m struct{ Me struct{ ID string } }
 				me.Decode(t, &m)
-				if m.Me.ID != itoa(i+1) {
-					t.Errorf("me with the new token = %q, want %d", m.Me.ID, i+1)
+				if m.Me.ID != globalID(i+1) {
+					t.Errorf("me with the new token = %q, want %s", m.Me.ID, globalID(i+1))
 				}
 			})
 		}
@@ -77,7 +78,7 @@ func checkAppOnLegacy(t *testing.T, pool *pgxpool.Pool) {
 				r := srv.GraphQL(t, header, `{ me { id username email info } }`, nil)
 				var out struct{ Me gqlUser }
 				r.Decode(t, &out)
-				checkUser(t, out.Me, u, itoa(i+1))
+				checkUser(t, out.Me, u, globalID(i+1))
 			}
 		}
 	})
@@ -99,7 +100,7 @@ func checkAppOnLegacy(t *testing.T, pool *pgxpool.Pool) {
 			r := takeover.GraphQL(t, u.Token, `{ me { id username email info } }`, nil)
 			var out struct{ Me gqlUser }
 			r.Decode(t, &out)
-			checkUser(t, out.Me, u, itoa(i+1))
+			checkUser(t, out.Me, u, globalID(i+1))
 
 			var sid string
 			if err := pool.QueryRow(t.Context(), `SELECT sid FROM "user" WHERE email = $1`, u.Email).Scan(&sid); err != nil {
@@ -159,13 +160,14 @@ func checkAppOnLegacy(t *testing.T, pool *pgxpool.Pool) {
 			map[string]any{"in": map[string]any{"username": "newbie", "email": "newbie@example.com", "password": "newpass123"}})
 		var out struct{ CreateUser struct{ ID, Username string } }
 		r.Decode(t, &out)
-		if out.CreateUser.ID != "4" {
+		if out.CreateUser.ID != globalID(4) {
 			t.Errorf("new user id = %q, want 4 (after the legacy users)", out.CreateUser.ID)
 		}
 	})
 }
 
-func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+// globalID is the GraphQL id of the user whose user_id is i.
+func globalID(i int) string { return model.UserGlobalID(int32(i)) }
 
 // jsonEqual compares two JSON documents by value (a missing one reads as null).
 func jsonEqual(t *testing.T, a, b json.RawMessage) bool {

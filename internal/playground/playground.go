@@ -101,7 +101,7 @@ var page = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <link rel="stylesheet" href="{{.PageCSS}}">
 </head>
 <body>
-<div id="graphiql" data-endpoint="{{.Endpoint}}"><div class="playground-loading">Loading…</div></div>
+<div id="graphiql" data-endpoint="{{.Endpoint}}" data-query="{{.Query}}" data-variables="{{.Variables}}" data-headers="{{.Headers}}"><div class="playground-loading">Loading…</div></div>
 <noscript>The GraphQL playground needs JavaScript.</noscript>
 <script src="{{.ReactJS}}"></script>
 <script src="{{.ReactDOMJS}}"></script>
@@ -192,33 +192,49 @@ type handler struct {
 	assets   map[string]*asset
 }
 
+// Options configure the playground page.
+type Options struct {
+	Title    string // the page's title ("GraphiQL" when empty)
+	Endpoint string // where queries go, usually a path on the same origin ("/graphql")
+	Prefix   string // the path the handler is mounted at, such as "/playground" ("" for the root)
+	// Query, Variables and Headers fill the editors on a first visit
+	// (GraphiQL keeps a person's own tabs after that): a document to start
+	// from, and JSON for the Variables and Headers tabs. Empty: GraphiQL's
+	// own welcome text and empty tabs.
+	Query, Variables, Headers string
+}
+
 // Handler returns an http.Handler for the GraphiQL playground, titled title,
-// that sends its queries to endpoint (usually a path on the same origin,
-// such as "/graphql").
+// that sends its queries to endpoint (see Options and New).
+func Handler(title, endpoint, prefix string) http.Handler {
+	return New(Options{Title: title, Endpoint: endpoint, Prefix: prefix})
+}
+
+// New returns an http.Handler for the GraphiQL playground.
 //
-// prefix is the path the handler is mounted at, such as "/playground"
-// (empty to mount it at the root). The handler looks at the full
-// r.URL.Path, so it works with chi's r.Mount(prefix, h) as well as with
-// http.Handle(prefix+"/", h); a path already stripped of prefix (as
-// http.StripPrefix leaves it) is also accepted. It serves the page at
-// prefix and prefix+"/", and the embedded assets at prefix+"/assets/...";
-// anything else is 404, and methods other than GET and HEAD are 405.
+// The handler looks at the full r.URL.Path, so it works with chi's
+// r.Mount(prefix, h) as well as with http.Handle(prefix+"/", h); a path
+// already stripped of prefix (as http.StripPrefix leaves it) is also
+// accepted. It serves the page at prefix and prefix+"/", and the embedded
+// assets at prefix+"/assets/..."; anything else is 404, and methods other
+// than GET and HEAD are 405.
 //
 // Every response carries a strict Content-Security-Policy,
 // X-Content-Type-Options: nosniff and Referrer-Policy: no-referrer. The
 // page is sent with Cache-Control: no-cache; the assets, whose URLs carry
 // their release or content hash, are cacheable for a year.
-func Handler(title, endpoint, prefix string) http.Handler {
-	prefix = strings.TrimRight(prefix, "/")
+func New(o Options) http.Handler {
+	prefix := strings.TrimRight(o.Prefix, "/")
 	if prefix != "" && !strings.HasPrefix(prefix, "/") {
 		prefix = "/" + prefix
 	}
+	title := o.Title
 	if title == "" {
 		title = "GraphiQL"
 	}
 	h := &handler{
 		prefix: prefix,
-		csp:    cspFor(endpoint),
+		csp:    cspFor(o.Endpoint),
 		assets: loadAssets(),
 	}
 	assetURL := func(name string) string {
@@ -231,7 +247,10 @@ func Handler(title, endpoint, prefix string) http.Handler {
 	var b bytes.Buffer
 	err := page.Execute(&b, map[string]string{
 		"Title":       title,
-		"Endpoint":    endpoint,
+		"Endpoint":    o.Endpoint,
+		"Query":       o.Query,
+		"Variables":   o.Variables,
+		"Headers":     o.Headers,
 		"GraphiQLCSS": assetURL(graphiqlCSS),
 		"PageCSS":     assetURL(pageCSS),
 		"ReactJS":     assetURL(reactJS),

@@ -56,6 +56,17 @@ func TestCORS(t *testing.T) {
 			}
 		})
 	}
+	t.Run("Apollo Client's headers", func(t *testing.T) {
+		// As a browser sends them: lower case, sorted, no spaces.
+		const headers = "apollographql-client-name,apollographql-client-version,apollographql-library-name,apollographql-library-version,authorization,content-type"
+		_, h := preflight(t, srv, "/graphql", app, "POST", headers)
+		if got := h.Get("Access-Control-Allow-Origin"); got != app {
+			t.Errorf("Allow-Origin = %q, want %q", got, app)
+		}
+		if got := strings.ToLower(h.Get("Access-Control-Allow-Headers")); got != headers {
+			t.Errorf("Allow-Headers = %q, want %q", got, headers)
+		}
+	})
 	refused := []struct{ name, origin, method, headers string }{
 		{"other origin", "https://evil.example", "POST", "content-type"},
 		{"subdomain (no patterns)", "https://evil.example.com", "POST", "content-type"},

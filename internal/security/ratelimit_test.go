@@ -98,6 +98,10 @@ func TestLoginRateLimitPerEmailOverGraphQL(t *testing.T) {
 	if lc, _ := r.Errors[0].Extensions["legacyCode"].(float64); lc != 429 {
 		t.Errorf("legacyCode = %v, want 429", r.Errors[0].Extensions["legacyCode"])
 	}
+	// The retry delay in whole seconds, as REST's Retry-After: within the window.
+	if s, _ := r.Errors[0].Extensions["retryAfter"].(float64); s < 1 || s > rate.Window.Seconds() {
+		t.Errorf("extensions.retryAfter = %v, want 1 to %v seconds", r.Errors[0].Extensions["retryAfter"], rate.Window.Seconds())
+	}
 	// REST sees the same counter.
 	status, h, env := doREST(t, srv, nil, http.MethodGet, restLoginQuery("victim@example.com", "right1234"), from(randomIP()), "")
 	check429(t, status, h, env, rate.Window)
