@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"users/graph/model"
 	"users/internal/apptest"
 	"users/internal/testdb"
 )
@@ -176,7 +177,7 @@ func TestAdminRoleReachesEveryReplica(t *testing.T) {
 			}
 		}
 		r.Decode(t, &out)
-		if out.Me.ID != "1" || out.User.Username != "bob.smith" {
+		if out.Me.ID != model.UserGlobalID(1) || out.User.Username != "bob.smith" {
 			t.Fatalf("on %s alice's token gave me %q, user 2 %q", s.URL, out.Me.ID, out.User.Username)
 		}
 		if out.User.Email != nil {

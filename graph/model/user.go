@@ -34,7 +34,6 @@ func (*User) IsNode() {}
 // GetID is the Node interface's id.
 func (u *User) GetID() string { return u.ID() }
 
-
 // UserConnection is one page of users. TotalCount has its own resolver, so the
 // count query runs only when a client selects it.
 type UserConnection struct {

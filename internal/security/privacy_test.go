@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"users/graph/model"
 	"users/internal/admin"
 	"users/internal/apptest"
 	"users/internal/auth"
@@ -148,9 +149,9 @@ var readPaths = []readPath{
 		return byField(t, us, "username", target.username)
 	}},
 	{name: "REST GET /v1/users?limit=1", rest: true, read: func(t *testing.T, srv *apptest.Server, viewer, target *member) map[string]json.RawMessage {
-		id, _ := strconv.Atoi(target.id)
+		id, _ := model.ParseUserGlobalID(target.id)
 		var us []map[string]json.RawMessage
-		decodeOK(t, srv, viewer, "/v1/users?limit=1&after="+strconv.Itoa(id-1), &us)
+		decodeOK(t, srv, viewer, "/v1/users?limit=1&after="+strconv.Itoa(int(id)-1), &us)
 		return byField(t, us, "username", target.username)
 	}},
 }
