@@ -21,15 +21,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/fernet/fernet-go"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"users/internal/app"
 	"users/internal/compare"
 	"users/internal/config"
+	"users/internal/dbpool"
 	"users/internal/migrate"
 	"users/internal/pgadmin"
 	"users/internal/pglocal"
@@ -104,20 +103,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		log.Info("using local database", "database", "users")
 	}
-	pool, err := openPool(ctx, dbURL, cfg.DBMaxConns)
+	dbOpts := dbpool.Options{URL: dbURL, DirectURL: cfg.DatabaseDirectURL, MaxConns: cfg.DBMaxConns, ExecMode: cfg.DBQueryExecMode}
+	if err := migrateUp(ctx, log, dbOpts); err != nil {
+		return err
+	}
+	if cmd == "migrate" {
+		return nil
+	}
+	pool, err := dbpool.Open(ctx, dbOpts)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-
-	applied, err := migrate.Up(ctx, pool)
-	if err != nil {
-		return err
-	}
-	log.Info("migrated", "applied", applied)
-	if cmd == "migrate" {
-		return nil
-	}
+	log.Info("database pool", "max_conns", cfg.DBMaxConns, "query_exec_mode", dbpool.ExecModeName(pool.Config().ConnConfig.DefaultQueryExecMode),
+		"direct_url", cfg.DatabaseDirectURL != "")
 
 	svc, err := app.New(log, cfg, pool)
 	if err != nil {
@@ -148,22 +147,18 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-func openPool(ctx context.Context, url string, maxConns int) (*pgxpool.Pool, error) {
-	pc, err := pgxpool.ParseConfig(url)
+// migrateUp applies pending migrations on a pool of their own, over
+// DATABASE_DIRECT_URL when it is set.
+func migrateUp(ctx context.Context, log *slog.Logger, o dbpool.Options) error {
+	pool, err := dbpool.OpenForMigrations(ctx, o)
 	if err != nil {
-		// pgx's message may quote the URL, password included.
-		return nil, errors.New("DATABASE_URL is not a valid PostgreSQL connection string")
+		return err
 	}
-	pc.MaxConns = int32(maxConns)
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	defer pool.Close()
+	applied, err := migrate.Up(ctx, pool)
 	if err != nil {
-		return nil, fmt.Errorf("database: %w", err)
+		return err
 	}
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := pool.Ping(pingCtx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("database: %w", err)
-	}
-	return pool, nil
+	log.Info("migrated", "applied", applied)
+	return nil
 }

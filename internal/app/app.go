@@ -22,6 +22,7 @@ import (
 	"users/internal/auth"
 	"users/internal/clientip"
 	"users/internal/config"
+	"users/internal/dbpool"
 	"users/internal/metrics"
 	"users/internal/migrate"
 	"users/internal/playground"
@@ -73,6 +74,7 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 	if err != nil {
 		return nil, err
 	}
+	mets.WatchRateLimitStore(limiter.StoreDegraded)
 	resolver := &graph.Resolver{
 		Logger:    log,
 		Queries:   queries,
@@ -90,8 +92,14 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 	r.Use(requestID, clientip.Middleware(cfg.TrustedProxies), accessLog(log, mets.ObserveHTTP), recoverer(log), limitBody(cfg.MaxBodyBytes), rest.RoutePath)
 	r.Use(corsPolicy(cfg.CORSOrigins))
 	// Sessions are cached in memory; a logout anywhere revokes them here at
-	// once through LISTEN/NOTIFY (see internal/sessioncache).
-	sessions := sessioncache.New(pool.Config().ConnConfig, queries.GetUsersBySID, sessioncache.Options{Logger: log})
+	// once through LISTEN/NOTIFY on a direct connection, verified by probes
+	// sent through the pool (see internal/sessioncache).
+	listenCfg, err := dbpool.ListenConfig(dbpool.Options{DirectURL: cfg.DatabaseDirectURL}, pool)
+	if err != nil {
+		return nil, err
+	}
+	sessions := sessioncache.New(listenCfg, queries.GetUsersBySID, sessioncache.Options{Probe: pool, Logger: log})
+	mets.WatchSessionCache(func() metrics.SessionCacheStats { return sessionCacheStats(sessions.Stats()) })
 	resolver.Sessions = sessions // a logout here revokes here before it answers
 	r.Use(auth.Middleware(tokens, sessions.Lookup, limiter, events))
 

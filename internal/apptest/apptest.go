@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,6 +124,15 @@ func (s *Server) SID(tb testing.TB, email string) string {
 		tb.Fatalf("read the sid of %s: %v", email, err)
 	}
 	return sid
+}
+
+// WaitSessionCache waits until the server's session cache is in use (its
+// listener verified, as its log says), failing the test past 10 s.
+func (s *Server) WaitSessionCache(tb testing.TB) {
+	tb.Helper()
+	Eventually(tb, 10*time.Second, "session cache verified", func() bool {
+		return strings.Contains(s.Logs.String(), "session cache verified")
+	})
 }
 
 // BaseURL returns http://host:port for a listener's address, dialing

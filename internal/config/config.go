@@ -13,6 +13,7 @@ import (
 	"github.com/fernet/fernet-go"
 	"golang.org/x/crypto/bcrypt"
 
+	"users/internal/dbpool"
 	"users/internal/validate"
 )
 
@@ -32,7 +33,15 @@ const (
 type Config struct {
 	Env         string // APP_ENV: local (default), dev or live
 	DatabaseURL string // DATABASE_URL; empty outside live means "find or start one"
-	Port        int    // PORT, default 5000 as legacy
+	// DatabaseDirectURL is DATABASE_DIRECT_URL: a direct connection to the
+	// same database as DATABASE_URL (which is then a connection pooler's),
+	// for what needs a session: LISTEN and migrations. Empty: DATABASE_URL
+	// is direct.
+	DatabaseDirectURL string
+	// DBQueryExecMode is DB_QUERY_EXEC_MODE, how the pool sends statements
+	// (pgx's query exec modes); "" when unset (see internal/dbpool.ExecMode).
+	DBQueryExecMode string
+	Port            int // PORT, default 5000 as legacy
 
 	Keys     []*fernet.Key // SECRET_KEY: the first signs, all verify
 	TokenTTL time.Duration // TOKEN_TTL; 0 means tokens never expire
@@ -177,6 +186,14 @@ func Load(getenv func(string) string) (Config, error) {
 	c.DatabaseURL = str("DATABASE_URL", "")
 	if live && c.DatabaseURL == "" {
 		bad("DATABASE_URL", errors.New("required in live"))
+	}
+	c.DatabaseDirectURL = str("DATABASE_DIRECT_URL", "")
+	if c.DatabaseDirectURL != "" && c.DatabaseURL == "" {
+		bad("DATABASE_DIRECT_URL", errors.New("set only with DATABASE_URL (the pooled connection it goes with)"))
+	}
+	c.DBQueryExecMode = str("DB_QUERY_EXEC_MODE", "")
+	if c.DBQueryExecMode != "" && !dbpool.ValidExecMode(c.DBQueryExecMode) {
+		bad("DB_QUERY_EXEC_MODE", fmt.Errorf("%q is not one of %s", c.DBQueryExecMode, strings.Join(dbpool.ExecModes(), ", ")))
 	}
 	c.Port = num("PORT", 5000, 0, 65535)
 
