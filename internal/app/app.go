@@ -88,8 +88,10 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 	}
 
 	r := chi.NewRouter()
-	// The client address comes before the access log, which records it.
-	r.Use(requestID, clientip.Middleware(cfg.TrustedProxies), accessLog(log, mets.ObserveHTTP), recoverer(log), limitBody(cfg.MaxBodyBytes), rest.RoutePath)
+	// The body limit comes first: its lingering read after a refused body
+	// is not part of the request's logged duration. The client address comes
+	// before the access log, which records it.
+	r.Use(limitBody(cfg.MaxBodyBytes), requestID, clientip.Middleware(cfg.TrustedProxies), accessLog(log, mets.ObserveHTTP), recoverer(log), rest.RoutePath)
 	r.Use(corsPolicy(cfg.CORSOrigins))
 	// Sessions are cached in memory; a logout anywhere revokes them here at
 	// once through LISTEN/NOTIFY on a direct connection, verified by probes
