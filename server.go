@@ -157,7 +157,7 @@ func migrateUp(ctx context.Context, log *slog.Logger, o dbpool.Options) error {
 	defer pool.Close()
 	applied, err := migrate.Up(ctx, pool)
 	if err != nil {
-		return err
+		return dbpool.PoolerHint(err)
 	}
 	log.Info("migrated", "applied", applied)
 	return nil

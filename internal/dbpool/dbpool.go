@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -118,7 +119,21 @@ func ListenConfig(o Options, pool *pgxpool.Pool) (*pgx.ConnConfig, error) {
 	if err != nil {
 		return nil, errors.New("DATABASE_DIRECT_URL is not a valid PostgreSQL connection string")
 	}
+	if cc.ConnectTimeout == 0 {
+		cc.ConnectTimeout = DefaultConnectTimeout
+	}
 	return cc, nil
+}
+
+// PoolerHint adds what to do to an error that says a transaction pooler is
+// in the way of named prepared statements (SQLSTATE 42P05 "already exists",
+// 26000 "does not exist"); other errors are returned as they are.
+func PoolerHint(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "42P05" || pgErr.Code == "26000") {
+		return fmt.Errorf("%w (DATABASE_URL looks like a transaction pooler's: set DATABASE_DIRECT_URL to a direct connection, or DB_QUERY_EXEC_MODE=cache_describe; docs/deployment.md, Connection poolers)", err)
+	}
+	return err
 }
 
 // ExecModeName is the name DB_QUERY_EXEC_MODE gives m, for the log.
@@ -131,7 +146,16 @@ func ExecModeName(m pgx.QueryExecMode) string {
 	return m.String()
 }
 
+// DefaultConnectTimeout bounds opening a connection when the URL sets no
+// connect_timeout: a database that does not answer at all (a dropped route,
+// a failed-over host) fails a request in seconds instead of the minutes
+// the operating system would wait.
+const DefaultConnectTimeout = 5 * time.Second
+
 func open(ctx context.Context, pc *pgxpool.Config) (*pgxpool.Pool, error) {
+	if pc.ConnConfig.ConnectTimeout == 0 {
+		pc.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)

@@ -1,10 +1,13 @@
 package dbpool_test
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"users/internal/dbpool"
 	"users/internal/testdb"
@@ -65,5 +68,22 @@ func TestOpen(t *testing.T) {
 	_, err = dbpool.OpenForMigrations(t.Context(), dbpool.Options{URL: url, DirectURL: "postgres://u:s3cret@host:notaport/db"})
 	if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "DATABASE_DIRECT_URL") {
 		t.Errorf("OpenForMigrations with a bad direct URL = %v; want an error naming DATABASE_DIRECT_URL, without the password", err)
+	}
+}
+
+func TestPoolerHint(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		hint bool
+	}{
+		{&pgconn.PgError{Code: "42P05", Message: `prepared statement "stmtcache_1" already exists`}, true},
+		{fmt.Errorf("migrate up: %w", &pgconn.PgError{Code: "26000", Message: `prepared statement "stmtcache_1" does not exist`}), true},
+		{&pgconn.PgError{Code: "23505"}, false},
+		{errors.New("connection refused"), false},
+	} {
+		got := dbpool.PoolerHint(tt.err)
+		if hinted := strings.Contains(got.Error(), "DATABASE_DIRECT_URL"); hinted != tt.hint || !errors.Is(got, tt.err) {
+			t.Errorf("PoolerHint(%v) = %v; want hint %v, wrapping the error", tt.err, got, tt.hint)
+		}
 	}
 }
