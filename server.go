@@ -18,12 +18,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/fernet/fernet-go"
 	"github.com/jackc/pgx/v5"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"users/internal/app"
 	"users/internal/compare"
@@ -34,6 +38,7 @@ import (
 	"users/internal/pglocal"
 	"users/internal/secevent"
 	"users/internal/server"
+	"users/internal/tracing"
 )
 
 func main() {
@@ -110,6 +115,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if cmd == "migrate" {
 		return nil
 	}
+	var tp trace.TracerProvider // nil: tracing off, and no tracing code on the request path
+	if cfg.TracesEndpoint != "" {
+		sdk, err := tracing.New(ctx, cfg.TracesEndpoint, cfg.ServiceName)
+		if err != nil {
+			return err
+		}
+		defer shutdownTracing(log, sdk)
+		tp = sdk
+		dbOpts.Tracer = tracing.PGX(tp)
+		log.Info("tracing", "endpoint", withoutUserinfo(cfg.TracesEndpoint), "service", cfg.ServiceName)
+	}
 	pool, err := dbpool.Open(ctx, dbOpts)
 	if err != nil {
 		return err
@@ -118,7 +134,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	log.Info("database pool", "max_conns", cfg.DBMaxConns, "query_exec_mode", dbpool.ExecModeName(pool.Config().ConnConfig.DefaultQueryExecMode),
 		"direct_url", cfg.DatabaseDirectURL != "")
 
-	svc, err := app.New(log, cfg, pool)
+	svc, err := app.New(log, cfg, pool, tp)
 	if err != nil {
 		return err
 	}
@@ -145,6 +161,24 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, nil))
 	}
 	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// withoutUserinfo is a URL for the log: no user or password, no query.
+func withoutUserinfo(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+}
+
+// shutdownTracing sends the spans still buffered, for up to 5 seconds.
+func shutdownTracing(log *slog.Logger, tp *sdktrace.TracerProvider) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := tp.Shutdown(ctx); err != nil {
+		log.Warn("tracing: spans not sent at shutdown", "err", err)
+	}
 }
 
 // migrateUp applies pending migrations on a pool of their own, over

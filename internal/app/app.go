@@ -16,6 +16,7 @@ import (
 	"github.com/fernet/fernet-go"
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 
 	"users/db"
 	"users/graph"
@@ -29,6 +30,7 @@ import (
 	"users/internal/ratelimit"
 	"users/internal/secevent"
 	"users/internal/sessioncache"
+	"users/internal/tracing"
 	"users/rest"
 )
 
@@ -47,8 +49,10 @@ type Service struct {
 }
 
 // New builds the service on pool. It starts no goroutine and opens no
-// listener or connection of its own.
-func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, error) {
+// listener or connection of its own. tp, when not nil, traces every request
+// (internal/tracing; the pool's own tracer is set where the pool is made);
+// nil installs no tracing code at all.
+func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool, tp trace.TracerProvider) (*Service, error) {
 	log = slog.New(withRequestID{log.Handler()})
 	queries := db.New(pool)
 	passwords, err := auth.NewPasswords(cfg.BcryptCost)
@@ -63,6 +67,9 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 		log.Warn("legacy key in SECRET_KEY: verify-only",
 			"accepts", "a token signed with the public legacy key only if it is exactly the token the legacy app stored for its user, and only until that user logs out",
 			"action", "drop the legacy key from SECRET_KEY once legacy clients have logged in again (SECURITY.md, The legacy key)")
+	}
+	if tp != nil {
+		passwords.SetTracer(tracing.Tracer(tp))
 	}
 	mets := metrics.New()
 	mets.WatchPool(pool)
@@ -90,8 +97,13 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 	r := chi.NewRouter()
 	// The body limit comes first: its lingering read after a refused body
 	// is not part of the request's logged duration. The client address comes
-	// before the access log, which records it.
-	r.Use(limitBody(cfg.MaxBodyBytes), requestID, clientip.Middleware(cfg.TrustedProxies), accessLog(log, mets.ObserveHTTP), recoverer(log), rest.RoutePath)
+	// before the access log, which records it, and so does the trace, whose
+	// id the access log carries.
+	r.Use(limitBody(cfg.MaxBodyBytes), requestID, clientip.Middleware(cfg.TrustedProxies))
+	if tp != nil {
+		r.Use(tracing.Middleware(tp))
+	}
+	r.Use(accessLog(log, mets.ObserveHTTP), recoverer(log), rest.RoutePath)
 	r.Use(corsPolicy(cfg.CORSOrigins))
 	// Sessions are cached in memory; a logout anywhere revokes them here at
 	// once through LISTEN/NOTIFY on a direct connection, verified by probes
@@ -113,6 +125,9 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 
 		MaxResponseBytes: cfg.GraphQLMaxResponseBytes,
 	})
+	if tp != nil {
+		gql.AroundResponses(tracing.GraphQL(tp, graph.OperationName))
+	}
 	r.Handle("/graphql", methods(gql, http.MethodGet, http.MethodPost))
 	if cfg.Playground {
 		pg := playground.Handler("Users API", "/graphql", "/playground")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/fernet/fernet-go"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 
 	"users/internal/app"
 	"users/internal/config"
@@ -72,9 +73,17 @@ func Start(tb testing.TB, cfg config.Config) *Server {
 // the shutdown was not clean.
 func StartOn(tb testing.TB, cfg config.Config, pool *pgxpool.Pool) *Server {
 	tb.Helper()
+	return StartTraced(tb, cfg, pool, nil)
+}
+
+// StartTraced is StartOn with tracing through tp (nil: off). The pool's
+// queries are traced only if pool was made with a tracer
+// (dbpool.Options.Tracer).
+func StartTraced(tb testing.TB, cfg config.Config, pool *pgxpool.Pool, tp trace.TracerProvider) *Server {
+	tb.Helper()
 	logs := &Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc, err := app.New(log, cfg, pool)
+	svc, err := app.New(log, cfg, pool, tp)
 	if err != nil {
 		tb.Fatalf("app.New: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -72,6 +73,13 @@ type Config struct {
 	LogFormat   string // LOG_FORMAT: json or text (default json in live, text otherwise)
 
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT: how long in-flight requests may take at stop
+
+	// TracesEndpoint is where traces go over OTLP/HTTP, a full URL:
+	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is, else
+	// OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/traces"; "" (tracing off) without
+	// either, or with OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none.
+	TracesEndpoint string
+	ServiceName    string // OTEL_SERVICE_NAME, default "users"
 }
 
 // Rate is a number of events per window. A zero Rate is no limit.
@@ -269,6 +277,7 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("LOG_FORMAT", fmt.Errorf("%q is not json or text", c.LogFormat))
 	}
 	c.ShutdownTimeout = duration("SHUTDOWN_TIMEOUT", 20*time.Second)
+	c.TracesEndpoint, c.ServiceName = tracing(str, bad)
 
 	if len(problems) > 0 {
 		// One line, so a refusing live process says why in one log line.
@@ -279,4 +288,48 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, errors.New("configuration: " + strings.Join(msgs, "; "))
 	}
 	return c, nil
+}
+
+// tracing reads the standard OpenTelemetry variables that decide whether
+// and where traces go (the SDK reads the finer ones itself).
+func tracing(str func(name, def string) string, bad func(name string, err error)) (endpoint, service string) {
+	service = str("OTEL_SERVICE_NAME", "users")
+	switch v := str("OTEL_SDK_DISABLED", "false"); strings.ToLower(v) {
+	case "true":
+		return "", service
+	case "false":
+	default:
+		bad("OTEL_SDK_DISABLED", fmt.Errorf("%q is not true or false", v))
+	}
+	switch v := str("OTEL_TRACES_EXPORTER", "otlp"); v {
+	case "none":
+		return "", service
+	case "otlp":
+	default:
+		bad("OTEL_TRACES_EXPORTER", fmt.Errorf("%q is not otlp or none", v))
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
+		if v := str(name, ""); v != "" {
+			if v != "http/protobuf" {
+				bad(name, fmt.Errorf("%q: only http/protobuf is supported (the OTLP/HTTP port, 4318)", v))
+			}
+			break
+		}
+	}
+	name := "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+	endpoint = str(name, "")
+	if endpoint == "" {
+		name = "OTEL_EXPORTER_OTLP_ENDPOINT"
+		if base := str(name, ""); base != "" {
+			endpoint = strings.TrimRight(base, "/") + "/v1/traces"
+		}
+	}
+	if endpoint == "" {
+		return "", service
+	}
+	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad(name, errors.New("not an http:// or https:// URL"))
+		return "", service
+	}
+	return endpoint, service
 }
