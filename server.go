@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -28,17 +29,20 @@ import (
 
 	"github.com/fernet/fernet-go"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 
 	"users/internal/admin"
 	"users/internal/app"
 	"users/internal/compare"
 	"users/internal/config"
+	"users/internal/dbpool"
 	"users/internal/migrate"
 	"users/internal/pgadmin"
 	"users/internal/pglocal"
 	"users/internal/secevent"
 	"users/internal/server"
+	"users/internal/tracing"
 )
 
 func main() {
@@ -125,22 +129,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		log.Info("using local database", "database", "users")
 	}
-	pool, err := openPool(ctx, dbURL, cfg.DBMaxConns)
+	dbOpts := dbpool.Options{URL: dbURL, DirectURL: cfg.DatabaseDirectURL, MaxConns: cfg.DBMaxConns, ExecMode: cfg.DBQueryExecMode}
+	if err := migrateUp(ctx, log, dbOpts); err != nil {
+		return err
+	}
+	if cmd == "migrate" {
+		return nil
+	}
+	var tp trace.TracerProvider // nil: tracing off, and no tracing code on the request path
+	if cfg.TracesEndpoint != "" {
+		sdk, err := tracing.New(ctx, cfg.TracesEndpoint, cfg.ServiceName)
+		if err != nil {
+			return err
+		}
+		defer shutdownTracing(log, sdk)
+		tp = sdk
+		dbOpts.Tracer = tracing.PGX(tp)
+		log.Info("tracing", "endpoint", withoutUserinfo(cfg.TracesEndpoint), "service", cfg.ServiceName)
+	}
+	pool, err := dbpool.Open(ctx, dbOpts)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
+	log.Info("database pool", "max_conns", cfg.DBMaxConns, "query_exec_mode", dbpool.ExecModeName(pool.Config().ConnConfig.DefaultQueryExecMode),
+		"direct_url", cfg.DatabaseDirectURL != "")
 
-	applied, err := migrate.Up(ctx, pool)
-	if err != nil {
-		return err
-	}
-	log.Info("migrated", "applied", applied)
-	if cmd == "migrate" {
-		return nil
-	}
-
-	svc, err := app.New(log, cfg, pool)
+	svc, err := app.New(log, cfg, pool, tp)
 	if err != nil {
 		return err
 	}
@@ -169,22 +184,36 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-func openPool(ctx context.Context, url string, maxConns int) (*pgxpool.Pool, error) {
-	pc, err := pgxpool.ParseConfig(url)
+// withoutUserinfo is a URL for the log: no user or password, no query.
+func withoutUserinfo(s string) string {
+	u, err := url.Parse(s)
 	if err != nil {
-		// pgx's message may quote the URL, password included.
-		return nil, errors.New("DATABASE_URL is not a valid PostgreSQL connection string")
+		return "(unparsable URL)"
 	}
-	pc.MaxConns = int32(maxConns)
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		return nil, fmt.Errorf("database: %w", err)
-	}
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+}
+
+// shutdownTracing sends the spans still buffered, for up to 5 seconds.
+func shutdownTracing(log *slog.Logger, tp *sdktrace.TracerProvider) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := pool.Ping(pingCtx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("database: %w", err)
+	if err := tp.Shutdown(ctx); err != nil {
+		log.Warn("tracing: spans not sent at shutdown", "err", err)
 	}
-	return pool, nil
+}
+
+// migrateUp applies pending migrations on a pool of their own, over
+// DATABASE_DIRECT_URL when it is set.
+func migrateUp(ctx context.Context, log *slog.Logger, o dbpool.Options) error {
+	pool, err := dbpool.OpenForMigrations(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	applied, err := migrate.Up(ctx, pool)
+	if err != nil {
+		return dbpool.PoolerHint(err)
+	}
+	log.Info("migrated", "applied", applied)
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"users/internal/admin"
 	"users/internal/config"
+	"users/internal/dbpool"
 	"users/internal/migrate"
 )
 
@@ -18,7 +19,7 @@ func runAdmin(ctx context.Context, cfg config.Config, command admin.Command, std
 	if cfg.DatabaseURL == "" {
 		return &admin.ExitError{Code: 2, Err: errors.New("admin: DATABASE_URL is required: it names the database whose users the command changes")}
 	}
-	pool, err := openPool(ctx, cfg.DatabaseURL, 2)
+	pool, err := dbpool.Open(ctx, dbpool.Options{URL: cfg.DatabaseURL, DirectURL: cfg.DatabaseDirectURL, MaxConns: 2, ExecMode: cfg.DBQueryExecMode})
 	if err != nil {
 		return err
 	}

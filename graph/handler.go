@@ -36,6 +36,9 @@ type HandlerOptions struct {
 	// and the encoded answer is checked at the end; over it, the answer is
 	// one RESPONSE_TOO_LARGE error.
 	MaxResponseBytes int64
+	// Trace, when set, wraps every response (internal/tracing's span per
+	// operation); nil adds nothing.
+	Trace graphql.ResponseMiddleware
 	// Operation is told each operation's name (see OperationName) before it
 	// runs, for the access log.
 	Operation func(ctx context.Context, name string)
@@ -128,6 +131,9 @@ func NewHandler(r *Resolver, log *slog.Logger, o HandlerOptions) http.Handler {
 		})
 	}
 	srv.AroundResponses(responseLimit(o.MaxResponseBytes, present))
+	if o.Trace != nil {
+		srv.AroundResponses(o.Trace)
+	}
 	return recoverer(srv, present)
 }
 

@@ -42,7 +42,7 @@ func TestOpenAPI(t *testing.T) {
 			documented[op.method+" "+op.path] = true
 		}
 		routed := map[string]bool{}
-		svc, err := app.New(slog.New(slog.DiscardHandler), apptest.Config(), testdb.New(t))
+		svc, err := app.New(slog.New(slog.DiscardHandler), apptest.Config(), testdb.New(t), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -132,5 +132,21 @@ else
 	echo "chromium is missing: install it as root with 'apt-get install -y chromium' (the playground browser test needs it)" >&2
 fi
 
+step "PgBouncer and redis-server for the fault tests (internal/faults)"
+# Debian's packages: a real pooler in transaction mode and a Redis the tests
+# stop and start. Without them the fault tests fail when CI=true and skip
+# elsewhere.
+missing=()
+command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "pgbouncer and redis-server present"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+	echo "${missing[*]} missing: install as root with 'apt-get install -y ${missing[*]}' (the fault tests need them)" >&2
+fi
+
 step "tests (real PostgreSQL, race detector, in ${modules[*]})"
 each test -race -count=1 ./...

@@ -14,14 +14,17 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/fernet/fernet-go"
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 
 	"users/graph"
 	"users/internal/auth"
 	"users/internal/clientip"
 	"users/internal/config"
+	"users/internal/dbpool"
 	"users/internal/metrics"
 	"users/internal/migrate"
 	"users/internal/persisted"
@@ -29,6 +32,7 @@ import (
 	"users/internal/ratelimit"
 	"users/internal/secevent"
 	"users/internal/sessioncache"
+	"users/internal/tracing"
 	"users/rest"
 )
 
@@ -47,8 +51,10 @@ type Service struct {
 }
 
 // New builds the service on pool. It starts no goroutine and opens no
-// listener or connection of its own.
-func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, error) {
+// listener or connection of its own. tp, when not nil, traces every request
+// (internal/tracing; the pool's own tracer is set where the pool is made);
+// nil installs no tracing code at all.
+func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool, tp trace.TracerProvider) (*Service, error) {
 	log = slog.New(withRequestID{log.Handler()})
 	passwords, err := auth.NewPasswords(cfg.BcryptCost)
 	if err != nil {
@@ -75,6 +81,9 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 		log.Warn("USER_DIRECTORY=legacy: every user can read every user's email and info",
 			"action", "set USER_DIRECTORY=private once legacy clients no longer need other users' emails (SECURITY.md, API3)")
 	}
+	if tp != nil {
+		passwords.SetTracer(tracing.Tracer(tp))
+	}
 	mets := metrics.New()
 	mets.WatchPool(pool)
 	mets.WatchBcrypt(passwords.InFlight)
@@ -85,6 +94,7 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 	if err != nil {
 		return nil, err
 	}
+	mets.WatchRateLimitStore(limiter.StoreDegraded)
 	resolver := graph.NewResolver(pool, graph.Resolver{
 		Logger:    log,
 		Passwords: passwords,
@@ -99,12 +109,25 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 	})
 
 	r := chi.NewRouter()
-	// The client address comes before the access log, which records it.
-	r.Use(requestID, clientip.Middleware(cfg.TrustedProxies), accessLog(log, mets.ObserveHTTP), recoverer(log), limitBody(cfg.MaxBodyBytes), rest.RoutePath)
+	// The body limit comes first: its lingering read after a refused body
+	// is not part of the request's logged duration. The client address comes
+	// before the access log, which records it, and so does the trace, whose
+	// id the access log carries.
+	r.Use(limitBody(cfg.MaxBodyBytes), requestID, clientip.Middleware(cfg.TrustedProxies))
+	if tp != nil {
+		r.Use(tracing.Middleware(tp))
+	}
+	r.Use(accessLog(log, mets.ObserveHTTP), recoverer(log), rest.RoutePath)
 	r.Use(corsPolicy(cfg.CORSOrigins))
 	// Sessions are cached in memory; a logout anywhere revokes them here at
-	// once through LISTEN/NOTIFY (see internal/sessioncache).
-	sessions := sessioncache.New(pool.Config().ConnConfig, resolver.LookupSessions, sessioncache.Options{Logger: log})
+	// once through LISTEN/NOTIFY on a direct connection, verified by probes
+	// sent through the pool (see internal/sessioncache).
+	listenCfg, err := dbpool.ListenConfig(dbpool.Options{DirectURL: cfg.DatabaseDirectURL}, pool)
+	if err != nil {
+		return nil, err
+	}
+	sessions := sessioncache.New(listenCfg, resolver.LookupSessions, sessioncache.Options{Probe: pool, Logger: log})
+	mets.WatchSessionCache(func() metrics.SessionCacheStats { return sessionCacheStats(sessions.Stats()) })
 	resolver.Sessions = sessions // a logout here revokes here before it answers
 	r.Use(auth.Middleware(tokens, sessions.Lookup, limiter, events))
 
@@ -120,6 +143,7 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool) (*Service, err
 		OperationDone: func(_ context.Context, name string, ok bool) { mets.GraphQLOperation(name, ok) },
 
 		MaxResponseBytes: cfg.GraphQLMaxResponseBytes,
+		Trace:            graphTrace(tp),
 	})
 	r.Handle("/graphql", methods(gql, http.MethodGet, http.MethodPost))
 	if cfg.Playground {
@@ -246,4 +270,12 @@ func writeStatus(w http.ResponseWriter, code int, status string) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(map[string]string{"status": status})
+}
+
+// graphTrace is the span per GraphQL operation, or nil when tracing is off.
+func graphTrace(tp trace.TracerProvider) graphql.ResponseMiddleware {
+	if tp == nil {
+		return nil
+	}
+	return tracing.GraphQL(tp, graph.OperationName)
 }

@@ -37,7 +37,7 @@ func TestCoexistenceKeys(t *testing.T) {
 			cfg.Keys = tt.keys
 			cfg.LegacyCoexistence = true
 			var logs bytes.Buffer
-			_, err := app.New(slog.New(slog.NewJSONHandler(&logs, nil)), cfg, pool)
+			_, err := app.New(slog.New(slog.NewJSONHandler(&logs, nil)), cfg, pool, nil)
 			if tt.ok != (err == nil) {
 				t.Fatalf("app.New: %v, want ok %v", err, tt.ok)
 			}

@@ -7,6 +7,7 @@ import (
 
 	"users/internal/config"
 	"users/internal/metrics"
+	"users/internal/sessioncache"
 )
 
 // metricsHandler places /metrics as METRICS_ADDR says:
@@ -31,4 +32,14 @@ func metricsHandler(cfg config.Config, r chi.Router, mets *metrics.Metrics) http
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", mets.Handler())
 	return mux
+}
+
+// sessionCacheStats is what the metrics read of the session cache.
+func sessionCacheStats(s sessioncache.Stats) metrics.SessionCacheStats {
+	return metrics.SessionCacheStats{
+		Hits: s.Hits, Misses: s.Misses, Bypassed: s.Bypassed,
+		Invalidations: s.Invalidations, Flushes: s.Flushes, Connects: s.Connects,
+		ProbesHeard: s.ProbesHeard, ProbesLost: s.ProbesLost,
+		Listening: s.Listening, Verified: s.Verified, Entries: s.Entries,
+	}
 }

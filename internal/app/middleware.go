@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"go.opentelemetry.io/otel/trace"
 
 	"users/internal/clientip"
 )
@@ -40,13 +41,17 @@ func requestID(next http.Handler) http.Handler {
 
 // withRequestID wraps a log handler so that every record logged with a
 // request's context (log.InfoContext(r.Context(), ...) and the like) carries
-// the request's id as request_id: the access line, and the errors that REST,
-// GraphQL and the recoverer log, can then be matched.
+// the request's id as request_id, and, when the request is traced, its trace
+// id as trace_id: the access line, and the errors that REST, GraphQL and the
+// recoverer log, can then be matched with each other and with the trace.
 type withRequestID struct{ slog.Handler }
 
 func (h withRequestID) Handle(ctx context.Context, r slog.Record) error {
 	if id := RequestID(ctx); id != "" {
 		r.AddAttrs(slog.String("request_id", id))
+	}
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()))
 	}
 	return h.Handler.Handle(ctx, r)
 }
@@ -152,17 +157,6 @@ func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
 				log.ErrorContext(r.Context(), "panic", "panic", p, "stack", string(debug.Stack()))
 				writeStatus(w, http.StatusInternalServerError, "internal error")
 			}()
-			next.ServeHTTP(w, r)
-		})
-	}
-}
-
-// limitBody caps every request body; readers see *http.MaxBytesError past it
-// and answer 413 in their own format.
-func limitBody(n int64) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			r.Body = http.MaxBytesReader(w, r.Body, n)
 			next.ServeHTTP(w, r)
 		})
 	}

@@ -10,11 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/fernet/fernet-go"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 
 	"users/internal/app"
 	"users/internal/config"
@@ -72,9 +74,17 @@ func Start(tb testing.TB, cfg config.Config) *Server {
 // the shutdown was not clean.
 func StartOn(tb testing.TB, cfg config.Config, pool *pgxpool.Pool) *Server {
 	tb.Helper()
+	return StartTraced(tb, cfg, pool, nil)
+}
+
+// StartTraced is StartOn with tracing through tp (nil: off). The pool's
+// queries are traced only if pool was made with a tracer
+// (dbpool.Options.Tracer).
+func StartTraced(tb testing.TB, cfg config.Config, pool *pgxpool.Pool, tp trace.TracerProvider) *Server {
+	tb.Helper()
 	logs := &Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc, err := app.New(log, cfg, pool)
+	svc, err := app.New(log, cfg, pool, tp)
 	if err != nil {
 		tb.Fatalf("app.New: %v", err)
 	}
@@ -124,6 +134,15 @@ func (s *Server) SID(tb testing.TB, email string) string {
 		tb.Fatalf("read the sid of %s: %v", email, err)
 	}
 	return sid
+}
+
+// WaitSessionCache waits until the server's session cache is in use (its
+// listener verified, as its log says), failing the test past 10 s.
+func (s *Server) WaitSessionCache(tb testing.TB) {
+	tb.Helper()
+	Eventually(tb, 10*time.Second, "session cache verified", func() bool {
+		return strings.Contains(s.Logs.String(), "session cache verified")
+	})
 }
 
 // BaseURL returns http://host:port for a listener's address, dialing

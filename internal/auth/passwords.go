@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"sync/atomic"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -33,7 +35,13 @@ type Passwords struct {
 	// observe, when set (by tests), hears the cost of every bcrypt
 	// computation as it starts, so tests count work without timing it.
 	observe func(cost int)
+	// tracer, when set (tracing on), makes a span per computation.
+	tracer trace.Tracer
 }
+
+// SetTracer makes every bcrypt computation a span of t ("bcrypt.hash" or
+// "bcrypt.compare", with its cost; the wait for a core included). Without it nothing is traced.
+func (p *Passwords) SetTracer(t trace.Tracer) { p.tracer = t }
 
 // NewPasswords returns a hasher at the given cost (bcrypt.MinCost..MaxCost).
 func NewPasswords(cost int) (*Passwords, error) {
@@ -59,7 +67,7 @@ func (p *Passwords) InFlight() int64 { return p.inFlight.Load() }
 // Hash returns a bcrypt hash of password at the configured cost.
 func (p *Passwords) Hash(ctx context.Context, password string) (string, error) {
 	var hash []byte
-	err := p.run(ctx, p.cost, func() (err error) {
+	err := p.run(ctx, "bcrypt.hash", p.cost, func() (err error) {
 		hash, err = bcrypt.GenerateFromPassword(truncate(password), p.cost)
 		return err
 	})
@@ -83,7 +91,7 @@ func (p *Passwords) Verify(ctx context.Context, hash, password string) (ok, reha
 	if err != nil {
 		return false, false, fmt.Errorf("verify password: %w", err)
 	}
-	err = p.run(ctx, cost, func() error {
+	err = p.run(ctx, "bcrypt.compare", cost, func() error {
 		return bcrypt.CompareHashAndPassword([]byte(hash), truncate(password))
 	})
 	switch {
@@ -104,15 +112,20 @@ func (p *Passwords) Verify(ctx context.Context, hash, password string) (ok, reha
 // without a user: login calls it for an unknown email, so timing does not
 // tell which emails have accounts.
 func (p *Passwords) VerifyNothing(ctx context.Context, password string) error {
-	return p.run(ctx, p.cost, func() error {
+	return p.run(ctx, "bcrypt.compare", p.cost, func() error {
 		_ = bcrypt.CompareHashAndPassword(p.dummy, truncate(password))
 		return nil
 	})
 }
 
 // run waits for a free core, unless ctx ends first, and runs f, a bcrypt
-// computation at cost, on it.
-func (p *Passwords) run(ctx context.Context, cost int, f func() error) error {
+// computation at cost, on it; op names its span.
+func (p *Passwords) run(ctx context.Context, op string, cost int, f func() error) error {
+	if p.tracer != nil {
+		var span trace.Span
+		ctx, span = p.tracer.Start(ctx, op, trace.WithAttributes(attribute.Int("bcrypt.cost", cost)))
+		defer span.End()
+	}
 	p.inFlight.Add(1)
 	defer p.inFlight.Add(-1)
 	select {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"users/internal/auth"
+	"users/internal/dbpool"
 	"users/internal/validate"
 )
 
@@ -33,7 +35,15 @@ const (
 type Config struct {
 	Env         string // APP_ENV: local (default), dev or live
 	DatabaseURL string // DATABASE_URL; empty outside live means "find or start one"
-	Port        int    // PORT, default 5000 as legacy
+	// DatabaseDirectURL is DATABASE_DIRECT_URL: a direct connection to the
+	// same database as DATABASE_URL (which is then a connection pooler's),
+	// for what needs a session: LISTEN and migrations. Empty: DATABASE_URL
+	// is direct.
+	DatabaseDirectURL string
+	// DBQueryExecMode is DB_QUERY_EXEC_MODE, how the pool sends statements
+	// (pgx's query exec modes); "" when unset (see internal/dbpool.ExecMode).
+	DBQueryExecMode string
+	Port            int // PORT, default 5000 as legacy
 
 	Keys     []*fernet.Key // SECRET_KEY: the first signs, all verify
 	TokenTTL time.Duration // TOKEN_TTL; 0 means tokens never expire
@@ -79,6 +89,13 @@ type Config struct {
 	LogFormat   string // LOG_FORMAT: json or text (default json in live, text otherwise)
 
 	ShutdownTimeout time.Duration // SHUTDOWN_TIMEOUT: how long in-flight requests may take at stop
+
+	// TracesEndpoint is where traces go over OTLP/HTTP, a full URL:
+	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is, else
+	// OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/traces"; "" (tracing off) without
+	// either, or with OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none.
+	TracesEndpoint string
+	ServiceName    string // OTEL_SERVICE_NAME, default "users"
 }
 
 // Rate is a number of events per window. A zero Rate is no limit.
@@ -213,6 +230,14 @@ func Load(getenv func(string) string) (Config, error) {
 	if live && c.DatabaseURL == "" {
 		bad("DATABASE_URL", errors.New("required in live"))
 	}
+	c.DatabaseDirectURL = str("DATABASE_DIRECT_URL", "")
+	if c.DatabaseDirectURL != "" && c.DatabaseURL == "" {
+		bad("DATABASE_DIRECT_URL", errors.New("set only with DATABASE_URL (the pooled connection it goes with)"))
+	}
+	c.DBQueryExecMode = str("DB_QUERY_EXEC_MODE", "")
+	if c.DBQueryExecMode != "" && !dbpool.ValidExecMode(c.DBQueryExecMode) {
+		bad("DB_QUERY_EXEC_MODE", fmt.Errorf("%q is not one of %s", c.DBQueryExecMode, strings.Join(dbpool.ExecModes(), ", ")))
+	}
 	c.Port = num("PORT", 5000, 0, 65535)
 
 	secret := str("SECRET_KEY", "")
@@ -301,6 +326,7 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("LOG_FORMAT", fmt.Errorf("%q is not json or text", c.LogFormat))
 	}
 	c.ShutdownTimeout = duration("SHUTDOWN_TIMEOUT", 20*time.Second)
+	c.TracesEndpoint, c.ServiceName = tracing(str, bad)
 
 	if len(problems) > 0 {
 		// One line, so a refusing live process says why in one log line.
@@ -311,4 +337,48 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, errors.New("configuration: " + strings.Join(msgs, "; "))
 	}
 	return c, nil
+}
+
+// tracing reads the standard OpenTelemetry variables that decide whether
+// and where traces go (the SDK reads the finer ones itself).
+func tracing(str func(name, def string) string, bad func(name string, err error)) (endpoint, service string) {
+	service = str("OTEL_SERVICE_NAME", "users")
+	switch v := str("OTEL_SDK_DISABLED", "false"); strings.ToLower(v) {
+	case "true":
+		return "", service
+	case "false":
+	default:
+		bad("OTEL_SDK_DISABLED", fmt.Errorf("%q is not true or false", v))
+	}
+	switch v := str("OTEL_TRACES_EXPORTER", "otlp"); v {
+	case "none":
+		return "", service
+	case "otlp":
+	default:
+		bad("OTEL_TRACES_EXPORTER", fmt.Errorf("%q is not otlp or none", v))
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
+		if v := str(name, ""); v != "" {
+			if v != "http/protobuf" {
+				bad(name, fmt.Errorf("%q: only http/protobuf is supported (the OTLP/HTTP port, 4318)", v))
+			}
+			break
+		}
+	}
+	name := "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+	endpoint = str(name, "")
+	if endpoint == "" {
+		name = "OTEL_EXPORTER_OTLP_ENDPOINT"
+		if base := str(name, ""); base != "" {
+			endpoint = strings.TrimRight(base, "/") + "/v1/traces"
+		}
+	}
+	if endpoint == "" {
+		return "", service
+	}
+	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad(name, errors.New("not an http:// or https:// URL"))
+		return "", service
+	}
+	return endpoint, service
 }

@@ -248,6 +248,46 @@ func legacyKeyIn(t *testing.T, enc string) string {
 	return ""
 }
 
+// TestLoadPooler: DATABASE_DIRECT_URL and DB_QUERY_EXEC_MODE as given.
+func TestLoadPooler(t *testing.T) {
+	c, err := Load(env("DATABASE_URL", "postgres://pooler:6432/users", "DATABASE_DIRECT_URL", "postgres://db:5432/users",
+		"DB_QUERY_EXEC_MODE", "cache_describe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseDirectURL != "postgres://db:5432/users" || c.DBQueryExecMode != "cache_describe" {
+		t.Errorf("DatabaseDirectURL %q, DBQueryExecMode %q", c.DatabaseDirectURL, c.DBQueryExecMode)
+	}
+}
+
+// TestLoadTracing: the standard OpenTelemetry variables decide whether and
+// where traces go.
+func TestLoadTracing(t *testing.T) {
+	tests := []struct {
+		name          string
+		env           []string
+		want, service string
+	}{
+		{"unset: off", nil, "", "users"},
+		{"base endpoint", []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"}, "http://collector:4318/v1/traces", "users"},
+		{"traces endpoint as is", []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://a:4318", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://b/custom"}, "https://b/custom", "users"},
+		{"service name", []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318", "OTEL_SERVICE_NAME", "users-eu", "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"}, "http://c:4318/v1/traces", "users-eu"},
+		{"SDK disabled", []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318", "OTEL_SDK_DISABLED", "true"}, "", "users"},
+		{"exporter none", []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318", "OTEL_TRACES_EXPORTER", "none"}, "", "users"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.TracesEndpoint != tt.want || c.ServiceName != tt.service {
+				t.Errorf("TracesEndpoint %q, ServiceName %q; want %q, %q", c.TracesEndpoint, c.ServiceName, tt.want, tt.service)
+			}
+		})
+	}
+}
+
 func TestLoadInvalid(t *testing.T) {
 	fresh := newKey(t)
 	live := []string{"APP_ENV", "live", "DATABASE_URL", "postgres://db/users"}
@@ -270,6 +310,12 @@ func TestLoadInvalid(t *testing.T) {
 		{"BCRYPT_COST high", []string{"BCRYPT_COST", "32"}, []string{"BCRYPT_COST"}},
 		{"BCRYPT_COST word", []string{"BCRYPT_COST", "twelve"}, []string{"BCRYPT_COST"}},
 		{"PASSWORD_POLICY unknown", []string{"PASSWORD_POLICY", "strict"}, []string{"PASSWORD_POLICY"}},
+		{"DATABASE_DIRECT_URL alone", []string{"DATABASE_DIRECT_URL", "postgres://db/users"}, []string{"DATABASE_DIRECT_URL", "DATABASE_URL"}},
+		{"DB_QUERY_EXEC_MODE unknown", []string{"DB_QUERY_EXEC_MODE", "prepared"}, []string{"DB_QUERY_EXEC_MODE", "cache_describe"}},
+		{"OTLP endpoint not a URL", []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"}, []string{"OTEL_EXPORTER_OTLP_ENDPOINT"}},
+		{"OTLP over gRPC", []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317", "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"}, []string{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"}},
+		{"OTEL_TRACES_EXPORTER unknown", []string{"OTEL_TRACES_EXPORTER", "zipkin"}, []string{"OTEL_TRACES_EXPORTER"}},
+		{"OTEL_SDK_DISABLED", []string{"OTEL_SDK_DISABLED", "yes"}, []string{"OTEL_SDK_DISABLED"}},
 		{"PASSWORD_POLICY upper case", []string{"PASSWORD_POLICY", "Modern"}, []string{"PASSWORD_POLICY"}},
 		{"USER_DIRECTORY unknown", []string{"USER_DIRECTORY", "public"}, []string{"USER_DIRECTORY", "public", "legacy or private"}},
 		{"USER_DIRECTORY upper case", []string{"USER_DIRECTORY", "Private"}, []string{"USER_DIRECTORY"}},

@@ -102,7 +102,8 @@ func TestUpWaitsForTheLock(t *testing.T) {
 	t.Parallel()
 	url := testdb.Empty(t)
 	holder := newPool(t, url, 1)
-	pool := newPool(t, url, 2)
+	pool := newPool(t, url, 2) // Up's: the lock holds one connection, goose migrates on the other
+	check := newPool(t, url, 1)
 	ctx := t.Context()
 	conn, err := holder.Acquire(ctx)
 	if err != nil {
@@ -130,11 +131,11 @@ func TestUpWaitsForTheLock(t *testing.T) {
 	}
 	// goose's Up asks HasPending first, without the lock, and that may create its
 	// bookkeeping table goose_db_version; no migration may run, though.
-	if got := one(t, pool, `SELECT to_regclass('public."user"') IS NULL`); got != "t" {
+	if got := one(t, check, `SELECT to_regclass('public."user"') IS NULL`); got != "t" {
 		t.Errorf(`table "user" created while another session held the migration lock`)
 	}
-	if one(t, pool, `SELECT to_regclass('public.goose_db_version') IS NOT NULL`) == "t" {
-		if got := rows(t, pool, `SELECT version_id FROM goose_db_version WHERE version_id > 0`); len(got) > 0 {
+	if one(t, check, `SELECT to_regclass('public.goose_db_version') IS NOT NULL`) == "t" {
+		if got := rows(t, check, `SELECT version_id FROM goose_db_version WHERE version_id > 0`); len(got) > 0 {
 			t.Errorf("versions %q recorded while another session held the migration lock", got)
 		}
 	}

@@ -1,5 +1,7 @@
 // Package migrate applies the embedded migrations in db/schema with goose, under a
-// PostgreSQL advisory lock so that replicas starting together migrate exactly once.
+// PostgreSQL advisory lock so that replicas starting together migrate exactly
+// once, whether they reach PostgreSQL directly or through a transaction pooler
+// (lock.go).
 package migrate
 
 import (
@@ -11,21 +13,16 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 
 	"users/db/schema"
 )
 
-// newProvider builds a goose provider over the pool. The caller closes the *sql.DB.
+// newProvider builds a goose provider over the pool. The caller closes the
+// *sql.DB. The lock takes one of the pool's connections while goose migrates
+// on another, so Up needs a pool of at least two.
 func newProvider(pool *pgxpool.Pool) (*goose.Provider, *sql.DB, error) {
-	// goose polls for the lock; once a second (up to a minute) lets a waiting replica
-	// start about a second after the first one finishes, rather than goose's 5 s.
-	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 60))
-	if err != nil {
-		return nil, nil, fmt.Errorf("migration lock: %w", err)
-	}
 	db := stdlib.OpenDBFromPool(pool)
-	p, err := goose.NewProvider(goose.DialectPostgres, db, fs.FS(schema.FS), goose.WithSessionLocker(locker))
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fs.FS(schema.FS), goose.WithLocker(&xactLocker{}))
 	if err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("migrations: %w", err)

@@ -255,7 +255,7 @@ func TestBadManifestStopsTheStart(t *testing.T) {
 		"missing file":     filepath.Join(t.TempDir(), "none.json"),
 	} {
 		cfg.TrustedDocuments = path
-		_, err := app.New(slog.New(slog.DiscardHandler), cfg, testdb.New(t))
+		_, err := app.New(slog.New(slog.DiscardHandler), cfg, testdb.New(t), nil)
 		if err == nil || !strings.Contains(err.Error(), "trusted documents") {
 			t.Errorf("%s: app.New error %v, want one about the trusted documents", name, err)
 		}

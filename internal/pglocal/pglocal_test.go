@@ -103,6 +103,50 @@ func TestStartThrowaway(t *testing.T) {
 	}
 }
 
+// TestThrowawayStopStart: a stopped cluster refuses connections and, started
+// again, serves the same data on the same URL.
+func TestThrowawayStopStart(t *testing.T) {
+	ci := os.Getenv("CI") != ""
+	if testing.Short() && !ci {
+		t.Skip("starts a PostgreSQL cluster; skipped with -short")
+	}
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	pg, err := StartThrowaway(ctx, testLogger(t))
+	if errors.Is(err, ErrNotInstalled) && !ci {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatalf("StartThrowaway: %v", err)
+	}
+	defer pg.Close()
+	exec := func(sql string) error {
+		conn, err := pgx.Connect(ctx, pg.URL)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, sql)
+		return err
+	}
+	if err := exec("CREATE TABLE kept (id int)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ping(ctx, pg.URL); err == nil {
+		t.Fatal("a stopped cluster answers")
+	}
+	if err := pg.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec("SELECT * FROM kept"); err != nil {
+		t.Errorf("after a restart: %v", err)
+	}
+}
+
 func TestParseClusters(t *testing.T) {
 	out := []byte(`15  main    5432 down   postgres /var/lib/postgresql/15/main /var/log/postgresql/postgresql-15-main.log
 16  other   5433 online,recovery postgres /var/lib/postgresql/16/other /var/log/postgresql/postgresql-16-other.log

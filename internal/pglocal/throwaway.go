@@ -160,90 +160,152 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// startThrowaway creates a new cluster in a temporary directory and starts it on a
-// free port. stop shuts it down and removes the directory.
-func startThrowaway(ctx context.Context, log *slog.Logger) (url string, stop func(), err error) {
+// Throwaway is a PostgreSQL cluster of its own in a temporary directory, on a
+// free port of 127.0.0.1, that accepts user postgres without a password. Tests
+// that stop and restart PostgreSQL use it, so they never touch a shared server.
+type Throwaway struct {
+	// URL is the cluster's maintenance database (postgres), as user postgres.
+	URL string
+
+	log  *slog.Logger
+	bins binaries
+	r    runner
+	dir  string
+	port int
+	once sync.Once
+}
+
+// StartThrowaway creates a new cluster in a temporary directory and starts it on
+// a free port. Close stops it and removes the directory. It fails with
+// ErrNotInstalled when no PostgreSQL binaries are installed. A nil log discards
+// the log lines.
+func StartThrowaway(ctx context.Context, log *slog.Logger) (_ *Throwaway, err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	bins, err := findBinaries()
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	r, err := newRunner()
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "pglocal-")
 	if err != nil {
-		return "", nil, fmt.Errorf("throwaway postgres: %w", err)
+		return nil, fmt.Errorf("throwaway postgres: %w", err)
 	}
+	t := &Throwaway{log: log, bins: bins, r: r, dir: dir}
 	// On failure, stop the server if it started, and remove the directory.
 	started := false
 	defer func() {
 		if err != nil {
 			if started {
-				_ = r.run(context.WithoutCancel(ctx), bins.pgctl, "stop", "-D", filepath.Join(dir, "data"), "-m", "immediate", "-w")
+				_ = t.pgctl(context.WithoutCancel(ctx), "stop", "-m", "immediate", "-w")
 			}
 			_ = os.RemoveAll(dir)
 		}
 	}()
 	if r.asPostgres {
 		if err := os.Chown(dir, r.uid, r.gid); err != nil {
-			return "", nil, fmt.Errorf("throwaway postgres: %w", err)
+			return nil, fmt.Errorf("throwaway postgres: %w", err)
 		}
 	}
-	r.dir = dir
-	data := filepath.Join(dir, "data")
+	t.r.dir = dir
 
 	t0 := time.Now()
 	// --no-sync: the cluster lives no longer than this process, durability is moot.
-	if err := r.run(ctx, bins.initdb, "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"); err != nil {
-		return "", nil, fmt.Errorf("throwaway postgres: %w", err)
+	if err := r.run(ctx, bins.initdb, "-D", t.data(), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"); err != nil {
+		return nil, fmt.Errorf("throwaway postgres: %w", err)
 	}
-
-	var port int
 	for attempt := 1; ; attempt++ {
-		port, err = freePort()
-		if err != nil {
-			return "", nil, fmt.Errorf("throwaway postgres: free port: %w", err)
+		if t.port, err = freePort(); err != nil {
+			return nil, fmt.Errorf("throwaway postgres: free port: %w", err)
 		}
-		// Settings on the command line; the directory is quoted because pg_ctl hands
-		// the options to /bin/sh.
-		opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-			port, shellQuote(dir))
-		err = r.run(ctx, bins.pgctl, "start", "-D", data, "-l", filepath.Join(dir, "postgres.log"), "-w", "-t", "60", "-o", opts)
+		err = t.start(ctx)
 		if err == nil {
 			started = true
 			break
 		}
 		if attempt == 3 || ctx.Err() != nil {
-			if b, rerr := os.ReadFile(filepath.Join(dir, "postgres.log")); rerr == nil {
-				err = fmt.Errorf("%w\n%s", err, strings.TrimSpace(string(b)))
-			}
-			return "", nil, fmt.Errorf("throwaway postgres: %w", err)
+			return nil, fmt.Errorf("throwaway postgres: %w", err)
 		}
-		log.Debug("throwaway postgres failed to start, retrying on another port", "port", port, "err", err)
+		log.Debug("throwaway postgres failed to start, retrying on another port", "port", t.port, "err", err)
 	}
-	u := localURL(port)
-	if err := waitReady(ctx, u, clusterStartTimeout); err != nil {
-		return "", nil, fmt.Errorf("throwaway postgres: %w", err)
+	t.URL = localURL(t.port)
+	if err := waitReady(ctx, t.URL, clusterStartTimeout); err != nil {
+		return nil, fmt.Errorf("throwaway postgres: %w", err)
 	}
-	log.Info("throwaway postgres started", "url", pgadmin.Redact(u), "dir", dir, "took", time.Since(t0).Round(time.Millisecond))
+	log.Info("throwaway postgres started", "url", pgadmin.Redact(t.URL), "dir", dir, "took", time.Since(t0).Round(time.Millisecond))
+	return t, nil
+}
 
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := r.run(ctx, bins.pgctl, "stop", "-D", data, "-m", "fast", "-w"); err != nil {
-				log.Warn("throwaway postgres did not stop", "dir", dir, "err", err)
-			}
-			if err := os.RemoveAll(dir); err != nil {
-				log.Warn("throwaway postgres directory not removed", "dir", dir, "err", err)
-			}
-			log.Info("throwaway postgres stopped", "dir", dir)
-		})
+// startThrowaway is StartThrowaway for Ensure: the URL and a stop function.
+func startThrowaway(ctx context.Context, log *slog.Logger) (url string, stop func(), err error) {
+	t, err := StartThrowaway(ctx, log)
+	if err != nil {
+		return "", nil, err
 	}
-	return u, stop, nil
+	return t.URL, t.Close, nil
+}
+
+func (t *Throwaway) data() string { return filepath.Join(t.dir, "data") }
+
+// pgctl runs pg_ctl cmd on the cluster's data directory.
+func (t *Throwaway) pgctl(ctx context.Context, cmd string, args ...string) error {
+	return t.r.run(ctx, t.bins.pgctl, append([]string{cmd, "-D", t.data()}, args...)...)
+}
+
+// start starts the server on t.port and waits until it accepts connections.
+func (t *Throwaway) start(ctx context.Context) error {
+	// Settings on the command line; the directory is quoted because pg_ctl
+	// hands the options to /bin/sh.
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+		t.port, shellQuote(t.dir))
+	err := t.pgctl(ctx, "start", "-l", filepath.Join(t.dir, "postgres.log"), "-w", "-t", "60", "-o", opts)
+	if err != nil {
+		if b, rerr := os.ReadFile(filepath.Join(t.dir, "postgres.log")); rerr == nil {
+			err = fmt.Errorf("%w\n%s", err, strings.TrimSpace(string(b)))
+		}
+	}
+	return err
+}
+
+// Stop shuts the server down as an operator's fast shutdown does (open
+// sessions are ended, new connections refused), keeping its data.
+func (t *Throwaway) Stop(ctx context.Context) error {
+	if err := t.pgctl(ctx, "stop", "-m", "fast", "-w"); err != nil {
+		return fmt.Errorf("stop throwaway postgres: %w", err)
+	}
+	return nil
+}
+
+// Start starts a stopped server again, on the same port and data, and waits
+// until it accepts connections.
+func (t *Throwaway) Start(ctx context.Context) error {
+	if err := t.start(ctx); err != nil {
+		return fmt.Errorf("restart throwaway postgres: %w", err)
+	}
+	return waitReady(ctx, t.URL, clusterStartTimeout)
+}
+
+// Close stops the server and removes its directory; it may be called more
+// than once.
+func (t *Throwaway) Close() {
+	t.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := t.pgctl(ctx, "stop", "-m", "fast", "-w"); err != nil && !t.stopped(ctx) {
+			t.log.Warn("throwaway postgres did not stop", "dir", t.dir, "err", err)
+		}
+		if err := os.RemoveAll(t.dir); err != nil {
+			t.log.Warn("throwaway postgres directory not removed", "dir", t.dir, "err", err)
+		}
+		t.log.Info("throwaway postgres stopped", "dir", t.dir)
+	})
+}
+
+// stopped reports whether the server is not running (pg_ctl status exits 3).
+func (t *Throwaway) stopped(ctx context.Context) bool {
+	return t.pgctl(ctx, "status") != nil
 }

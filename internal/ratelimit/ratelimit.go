@@ -318,6 +318,14 @@ func (l *Limiter) use(ctx context.Context, op func(Store) (int64, time.Duration,
 	return n, resetIn, true
 }
 
+// StoreDegraded reports whether the shared store is failing, so that this
+// replica counts alone (the fallback); false without a shared store.
+func (l *Limiter) StoreDegraded() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.down
+}
+
 func (l *Limiter) storeUp() bool {
 	if l.o.Store == l.o.Fallback {
 		return true

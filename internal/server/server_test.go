@@ -41,7 +41,7 @@ func serve(t *testing.T, cfg config.Config, pool *pgxpool.Pool, extra ...func(co
 	t.Helper()
 	s := &started{logs: &apptest.Buffer{}, done: make(chan error, 1)}
 	log := slog.New(slog.NewJSONHandler(s.logs, nil))
-	svc, err := app.New(log, cfg, pool)
+	svc, err := app.New(log, cfg, pool, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestServeBusyAddress(t *testing.T) {
 		} else {
 			cfg.PprofAddr = busy.Addr().String()
 		}
-		svc, err := app.New(slog.New(slog.DiscardHandler), cfg, pool)
+		svc, err := app.New(slog.New(slog.DiscardHandler), cfg, pool, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

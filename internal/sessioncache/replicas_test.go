@@ -115,12 +115,8 @@ func TestLogoutRevokesOnEveryReplica(t *testing.T) {
 	cfg := apptest.Config()
 	a := apptest.StartOn(t, cfg, pool)
 	b := apptest.StartOn(t, cfg, pool)
-	apptest.Eventually(t, 10*time.Second, "both listeners up", func() bool {
-		var n int
-		err := pool.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND application_name = 'users-sessioncache' AND query LIKE 'LISTEN%'`).Scan(&n)
-		return err == nil && n == 2
-	})
+	a.WaitSessionCache(t)
+	b.WaitSessionCache(t)
 
 	a.SignUp(t, "alice", "alice@example.com", "alice1234")
 	token := a.Login(t, "alice@example.com", "alice1234")
@@ -166,12 +162,7 @@ func TestLogoutRevokesOnEveryReplica(t *testing.T) {
 // the token is refused (no waiting for the notification).
 func TestLogoutRevokesOnTheSameReplicaAtOnce(t *testing.T) {
 	srv := apptest.Start(t, apptest.Config())
-	apptest.Eventually(t, 10*time.Second, "listener up", func() bool {
-		var n int
-		err := srv.Pool.QueryRow(t.Context(), `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND application_name = 'users-sessioncache' AND query LIKE 'LISTEN%'`).Scan(&n)
-		return err == nil && n == 1
-	})
+	srv.WaitSessionCache(t)
 	srv.SignUp(t, "bob1", "bob@example.com", "bob12345")
 	for round := range 20 {
 		token := srv.Login(t, "bob@example.com", "bob12345")

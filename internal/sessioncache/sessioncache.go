@@ -7,15 +7,24 @@
 // with a row's old sid whenever a user row changes or goes (a logout rotating
 // the sid, an operator's UPDATE or DELETE), in the same transaction, and "*"
 // on TRUNCATE. Every replica runs [Cache.Run], which LISTENs on a dedicated
-// connection and drops the named entry. The cache is trusted only while that
-// connection is listening: while it is down (or not yet up) every lookup goes
-// to the database and nothing is cached, and each (re)connection starts from
-// an empty cache, since notifications sent while it was down are lost. The TTL
-// is a safety net only; the size bound keeps memory flat under many sessions.
+// connection and drops the named entry.
+//
+// The cache is trusted only while it is verified end to end: the listener
+// sends a probe notification through the pool the service writes with
+// (Options.Probe) every few seconds and must hear it back in time. A listener
+// that cannot hear what the pool's transactions notify (a transaction pooler
+// such as PgBouncer between them, or a DATABASE_DIRECT_URL naming another
+// database) never gets verified. While the cache is not verified (or its
+// connection is down, or not yet up) every lookup goes to the database and
+// nothing is cached, and each verification starts from an empty cache, since
+// notifications may have been lost meanwhile. The TTL is a safety net only;
+// the size bound keeps memory flat under many sessions.
 package sessioncache
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"strings"
 	"sync"
@@ -39,31 +48,48 @@ const flushAll = "*"
 const (
 	DefaultTTL        = 30 * time.Second
 	DefaultMaxEntries = 10000
-	// DefaultHealthCheck is how long the listener waits for a notification
-	// before it pings its connection, so a silently dead connection (no RST,
-	// such as a failed-over database) is noticed within about this time.
-	DefaultHealthCheck = 15 * time.Second
-	minBackoff         = 100 * time.Millisecond
-	maxBackoff         = 10 * time.Second
-	applicationName    = "users-sessioncache"
+	// DefaultProbeInterval is how often the listener sends a probe. A
+	// listener that stops hearing (a silently dead connection, such as a
+	// failed-over database) is noticed within DefaultProbeInterval +
+	// DefaultProbeTimeout.
+	DefaultProbeInterval = 5 * time.Second
+	// DefaultProbeTimeout is how long a probe may take to come back.
+	DefaultProbeTimeout = 2 * time.Second
+	minBackoff          = 100 * time.Millisecond
+	maxBackoff          = 10 * time.Second
+	applicationName     = "users-sessioncache"
 )
+
+// Execer runs a statement: the service's pool.
+type Execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
 
 // Options tunes a Cache; zero values take the defaults.
 type Options struct {
-	TTL         time.Duration // how long an entry may be used without a notification; DefaultTTL
-	MaxEntries  int           // entries kept at most; DefaultMaxEntries
-	HealthCheck time.Duration // ping the listening connection after this much silence; DefaultHealthCheck
-	Logger      *slog.Logger  // nil: discard
-	Now         func() time.Time
+	// Probe is the pool the service's transactions go through (DATABASE_URL):
+	// probes are sent through it, as revocations are. Required: without it
+	// the cache is never verified, so never used.
+	Probe         Execer
+	ProbeInterval time.Duration // send a probe this often; DefaultProbeInterval
+	ProbeTimeout  time.Duration // a probe not heard back within this is lost; DefaultProbeTimeout
+	TTL           time.Duration // how long an entry may be used without a notification; DefaultTTL
+	MaxEntries    int           // entries kept at most; DefaultMaxEntries
+	Logger        *slog.Logger  // nil: discard
+	Now           func() time.Time
 }
 
 // Stats counts what the cache did since it was made.
 type Stats struct {
-	Hits, Misses  uint64 // lookups answered from memory, and from the database while listening
-	Bypassed      uint64 // lookups sent to the database because the listener was down
-	Invalidations uint64 // notifications received
+	Hits, Misses  uint64 // lookups answered from memory, and from the database while verified
+	Bypassed      uint64 // lookups sent to the database because the cache was not verified
+	Invalidations uint64 // notifications received (probes aside)
 	Flushes       uint64 // times the whole cache was dropped (each connection, each loss, "*")
 	Connects      uint64 // successful LISTENs
+	ProbesHeard   uint64 // probes heard back in time
+	ProbesLost    uint64 // probes not heard back in time, or that could not be sent
+	Listening     bool   // the listener is connected and LISTENing
+	Verified      bool   // the cache is in use: the last probe came back in time
 	Entries       int
 }
 
@@ -75,15 +101,20 @@ type entry struct {
 // Cache is an auth.SessionLookup with memory. Make it with New, start Run in a
 // goroutine, and hand Lookup to auth.Middleware.
 type Cache struct {
-	lookup  auth.SessionLookup
-	connCfg *pgx.ConnConfig
-	ttl     time.Duration
-	max     int
-	health  time.Duration
-	log     *slog.Logger
-	now     func() time.Time
+	lookup     auth.SessionLookup
+	connCfg    *pgx.ConnConfig
+	probe      Execer
+	probeEvery time.Duration
+	probeWait  time.Duration
+	probeID    string // "probe:<random>:": this cache's probes start with it
+	ttl        time.Duration
+	max        int
+	log        *slog.Logger
+	now        func() time.Time
 
 	listening atomic.Bool
+	verified  atomic.Bool // only Run's goroutine stores it
+	reported  int         // what the log last said about verification; Run's goroutine only
 
 	mu      sync.RWMutex
 	entries map[string]entry
@@ -93,11 +124,13 @@ type Cache struct {
 	epoch uint64
 
 	hits, misses, bypassed, invalidations, flushes, connects atomic.Uint64
+	probesHeard, probesLost                                  atomic.Uint64
 }
 
 // New returns a cache in front of lookup (normally graph's LookupSessions).
-// connCfg is where Run listens, normally the pool's own config: it is copied,
-// and the listening connection is one more than the pool's.
+// connCfg is where Run listens: a direct connection to the database
+// (DATABASE_DIRECT_URL, else DATABASE_URL's own config). It is copied, and the
+// listening connection is one more than the pool's.
 func New(connCfg *pgx.ConnConfig, lookup auth.SessionLookup, o Options) *Cache {
 	if o.TTL <= 0 {
 		o.TTL = DefaultTTL
@@ -105,8 +138,11 @@ func New(connCfg *pgx.ConnConfig, lookup auth.SessionLookup, o Options) *Cache {
 	if o.MaxEntries <= 0 {
 		o.MaxEntries = DefaultMaxEntries
 	}
-	if o.HealthCheck <= 0 {
-		o.HealthCheck = DefaultHealthCheck
+	if o.ProbeInterval <= 0 {
+		o.ProbeInterval = DefaultProbeInterval
+	}
+	if o.ProbeTimeout <= 0 {
+		o.ProbeTimeout = DefaultProbeTimeout
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -116,15 +152,20 @@ func New(connCfg *pgx.ConnConfig, lookup auth.SessionLookup, o Options) *Cache {
 	}
 	cfg := connCfg.Copy()
 	cfg.RuntimeParams["application_name"] = applicationName
+	var id [8]byte
+	_, _ = rand.Read(id[:])
 	return &Cache{
-		lookup:  lookup,
-		connCfg: cfg,
-		ttl:     o.TTL,
-		max:     o.MaxEntries,
-		health:  o.HealthCheck,
-		log:     o.Logger,
-		now:     o.Now,
-		entries: make(map[string]entry),
+		lookup:     lookup,
+		connCfg:    cfg,
+		probe:      o.Probe,
+		probeEvery: o.ProbeInterval,
+		probeWait:  o.ProbeTimeout,
+		probeID:    probePrefix + hex.EncodeToString(id[:]) + ":",
+		ttl:        o.TTL,
+		max:        o.MaxEntries,
+		log:        o.Logger,
+		now:        o.Now,
+		entries:    make(map[string]entry),
 	}
 }
 
@@ -140,7 +181,7 @@ func (c *Cache) Lookup(ctx context.Context, sid string) ([]auth.Session, error) 
 		// forged or corrupt token is refused, not an internal error.
 		return nil, nil
 	}
-	if !c.listening.Load() {
+	if !c.verified.Load() {
 		c.bypassed.Add(1)
 		return c.lookup(ctx, sid)
 	}
@@ -159,7 +200,7 @@ func (c *Cache) Lookup(ctx context.Context, sid string) ([]auth.Session, error) 
 		return sessions, err
 	}
 	c.mu.Lock()
-	if c.epoch == epoch && c.listening.Load() {
+	if c.epoch == epoch && c.verified.Load() {
 		if _, present := c.entries[sid]; !present && len(c.entries) >= c.max {
 			for k := range c.entries { // map order is random: evict one at random
 				delete(c.entries, k)
@@ -200,8 +241,12 @@ func (c *Cache) Flush() {
 	c.mu.Unlock()
 }
 
-// Listening reports whether the cache is in use: its listener is connected.
+// Listening reports whether the listener is connected and LISTENing.
 func (c *Cache) Listening() bool { return c.listening.Load() }
+
+// Verified reports whether the cache is in use: its listener hears, in time,
+// the probes sent through the service's pool.
+func (c *Cache) Verified() bool { return c.verified.Load() }
 
 // Stats returns the counters.
 func (c *Cache) Stats() Stats {
@@ -211,79 +256,7 @@ func (c *Cache) Stats() Stats {
 	return Stats{
 		Hits: c.hits.Load(), Misses: c.misses.Load(), Bypassed: c.bypassed.Load(),
 		Invalidations: c.invalidations.Load(), Flushes: c.flushes.Load(),
-		Connects: c.connects.Load(), Entries: n,
-	}
-}
-
-// Run listens for revocations until ctx ends, reconnecting with exponential
-// backoff (100 ms to 10 s) when the connection fails. Until it first connects,
-// and whenever it is down, Lookup goes to the database every time.
-func (c *Cache) Run(ctx context.Context) {
-	backoff := minBackoff
-	for {
-		start := time.Now()
-		err := c.listen(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if time.Since(start) > maxBackoff {
-			backoff = minBackoff // it had been up a while: this is a new failure
-		}
-		c.log.WarnContext(ctx, "session cache listener down: lookups go to the database", "err", err, "retry_in", backoff.String())
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, maxBackoff)
-	}
-}
-
-// listen connects, LISTENs and applies notifications until the connection
-// fails or ctx ends. The cache is in use exactly while it runs connected.
-func (c *Cache) listen(ctx context.Context) error {
-	conn, err := pgx.ConnectConfig(ctx, c.connCfg)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		closeCtx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = conn.Close(closeCtx)
-	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{Channel}.Sanitize()); err != nil {
-		return err
-	}
-	// From here every commit is heard; what happened before may not have been.
-	c.Flush()
-	c.listening.Store(true)
-	c.connects.Add(1)
-	defer func() {
-		c.listening.Store(false)
-		c.Flush()
-	}()
-	if n := c.connects.Load(); n > 1 {
-		c.log.InfoContext(ctx, "session cache listener reconnected", "connects", n)
-	}
-	for {
-		waitCtx, cancel := context.WithTimeout(ctx, c.health)
-		n, err := conn.WaitForNotification(waitCtx)
-		cancel()
-		switch {
-		case err == nil:
-			c.Invalidate(n.Payload)
-			continue
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case !pgconn.Timeout(err):
-			return err
-		}
-		// Quiet for a while: make sure the connection is still alive.
-		pingCtx, cancel := context.WithTimeout(ctx, c.health)
-		err = conn.Ping(pingCtx)
-		cancel()
-		if err != nil {
-			return err
-		}
+		Connects: c.connects.Load(), ProbesHeard: c.probesHeard.Load(), ProbesLost: c.probesLost.Load(),
+		Listening: c.listening.Load(), Verified: c.verified.Load(), Entries: n,
 	}
 }

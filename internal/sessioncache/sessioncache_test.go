@@ -34,18 +34,24 @@ func (c *counting) lookup(ctx context.Context, sid string) ([]auth.Session, erro
 	return c.r.LookupSessions(ctx, sid)
 }
 
-// newCache starts a cache over pool whose listener stops with the test, and
-// waits until it listens.
+// newCache starts a cache over pool (listening and probing on it) whose
+// listener stops with the test, and waits until it is verified.
 func newCache(t *testing.T, pool *pgxpool.Pool, o sessioncache.Options) (*sessioncache.Cache, *counting) {
 	t.Helper()
 	cnt := &counting{r: graph.NewResolver(pool, graph.Resolver{})}
+	o.Probe = pool
 	c := sessioncache.New(pool.Config().ConnConfig, cnt.lookup, o)
+	run(t, c)
+	apptest.Eventually(t, 10*time.Second, "listener verified", c.Verified)
+	return c, cnt
+}
+
+// run runs c's listener until the end of the test.
+func run(t *testing.T, c *sessioncache.Cache) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { c.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	apptest.Eventually(t, 10*time.Second, "listener up", c.Listening)
-	return c, cnt
 }
 
 // createUser inserts user n and returns who a token over its sid stands for.
@@ -164,7 +170,7 @@ func TestReconnectFlushes(t *testing.T) {
 	if err != nil || killed != 1 {
 		t.Fatalf("terminate listener: %d, %v", killed, err)
 	}
-	apptest.Eventually(t, 10*time.Second, "reconnect", func() bool { return c.Stats().Connects >= 2 && c.Listening() })
+	apptest.Eventually(t, 10*time.Second, "reconnect", func() bool { return c.Stats().Connects >= 2 && c.Verified() })
 	if n := lookupOne(t, c, u.SID); n != 0 {
 		t.Fatalf("after reconnect the old sid resolves to %d users, want 0", n)
 	}
@@ -185,12 +191,9 @@ func TestChangeDuringLookupIsNotCached(t *testing.T) {
 		c.Invalidate("some-other-sid") // as if a notification came in now
 		return sessions, err
 	}
-	c = sessioncache.New(pool.Config().ConnConfig, lookup, sessioncache.Options{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { c.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	apptest.Eventually(t, 10*time.Second, "listener up", c.Listening)
+	c = sessioncache.New(pool.Config().ConnConfig, lookup, sessioncache.Options{Probe: pool})
+	run(t, c)
+	apptest.Eventually(t, 10*time.Second, "listener verified", c.Verified)
 
 	lookupOne(t, c, u.SID)
 	lookupOne(t, c, u.SID)
