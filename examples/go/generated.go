@@ -42,7 +42,7 @@ func (v *CreateUserInput) GetInfo() *json.RawMessage { return v.Info }
 type LogInLoginAuthPayload struct {
 	// Send it in the Authorization header, raw or as `Bearer <token>`.
 	Token string `json:"token"`
-	// When the token stops working; null when tokens never expire (TOKEN_TTL=0).
+	// When the token stops working; null when it never expires (TOKEN_TTL=0, or the token stored for the legacy app under LEGACY_COEXISTENCE: it works until logout).
 	ExpiresAt *time.Time `json:"expiresAt"`
 }
 
@@ -65,11 +65,17 @@ func (v *LogInResponse) GetLogin() LogInLoginAuthPayload { return v.Login }
 // The GraphQL type's documentation follows.
 //
 // A user account. Passwords, password hashes and session ids are never exposed.
+//
+// Who sees `email` and `info` depends on the server's USER_DIRECTORY setting. Under
+// `legacy` (the default, as the legacy REST API did) every authenticated user sees
+// them for every user. Under `private` a user sees their own, an admin sees everyone's,
+// and anyone else gets null for both: no error, and lists, `totalCount` and paging are
+// the same for everyone.
 type SignUpCreateUser struct {
 	// The user's global ID: opaque, unique across every type (Relay's Node). It
 	// encodes the legacy numeric user_id; user(id:) also takes that number.
 	Id string `json:"id"`
-	// 4 to 20 characters.
+	// 4 to 20 characters. Everyone who may list users sees it.
 	Username string `json:"username"`
 }
 
@@ -125,11 +131,17 @@ func (v *UsersPageUsersUserConnection) GetPageInfo() UsersPageUsersUserConnectio
 // The GraphQL type's documentation follows.
 //
 // A user account. Passwords, password hashes and session ids are never exposed.
+//
+// Who sees `email` and `info` depends on the server's USER_DIRECTORY setting. Under
+// `legacy` (the default, as the legacy REST API did) every authenticated user sees
+// them for every user. Under `private` a user sees their own, an admin sees everyone's,
+// and anyone else gets null for both: no error, and lists, `totalCount` and paging are
+// the same for everyone.
 type UsersPageUsersUserConnectionNodesUser struct {
 	// The user's global ID: opaque, unique across every type (Relay's Node). It
 	// encodes the legacy numeric user_id; user(id:) also takes that number.
 	Id string `json:"id"`
-	// 4 to 20 characters.
+	// 4 to 20 characters. Everyone who may list users sees it.
 	Username string    `json:"username"`
 	Created  time.Time `json:"created"`
 }
