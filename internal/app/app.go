@@ -1,39 +1,32 @@
 // Package app wires the service: one chi router holding GraphQL, the
 // playground, the legacy REST layer and the operations endpoints, over one
-// set of resolvers and one middleware stack. It builds and starts nothing:
-// internal/server runs what New returns.
+// set of resolvers and one middleware stack. New (this file) builds the
+// parts; routes.go lists every route and the middleware in order. It starts
+// nothing: internal/server runs what New returns.
 package app
 
 import (
 	"context"
-	_ "embed"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/fernet/fernet-go"
-	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.opentelemetry.io/otel/trace"
 
 	"users/graph"
 	"users/internal/auth"
-	"users/internal/clientip"
 	"users/internal/config"
 	"users/internal/dbpool"
 	"users/internal/metrics"
-	"users/internal/migrate"
 	"users/internal/persisted"
-	"users/internal/playground"
 	"users/internal/ratelimit"
 	"users/internal/secevent"
 	"users/internal/sessioncache"
 	"users/internal/tracing"
-	"users/rest"
 )
 
 // Service is the service built and not yet running: the handlers for its
@@ -108,17 +101,6 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool, tp trace.Trace
 		Coexistence:    cfg.LegacyCoexistence,
 	})
 
-	r := chi.NewRouter()
-	// The body limit comes first: its lingering read after a refused body
-	// is not part of the request's logged duration. The client address comes
-	// before the access log, which records it, and so does the trace, whose
-	// id the access log carries.
-	r.Use(limitBody(cfg.MaxBodyBytes), requestID, clientip.Middleware(cfg.TrustedProxies))
-	if tp != nil {
-		r.Use(tracing.Middleware(tp))
-	}
-	r.Use(accessLog(log, mets.ObserveHTTP), recoverer(log), rest.RoutePath)
-	r.Use(corsPolicy(cfg.CORSOrigins))
 	// Sessions are cached in memory; a logout anywhere revokes them here at
 	// once through LISTEN/NOTIFY on a direct connection, verified by probes
 	// sent through the pool (see internal/sessioncache).
@@ -129,7 +111,6 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool, tp trace.Trace
 	sessions := sessioncache.New(listenCfg, resolver.LookupSessions, sessioncache.Options{Probe: pool, Logger: log})
 	mets.WatchSessionCache(func() metrics.SessionCacheStats { return sessionCacheStats(sessions.Stats()) })
 	resolver.Sessions = sessions // a logout here revokes here before it answers
-	r.Use(auth.Middleware(tokens, sessions.Lookup, limiter, events))
 
 	pq, closeRedis, err := persistedOperations(log, cfg)
 	if err != nil {
@@ -145,23 +126,12 @@ func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool, tp trace.Trace
 		MaxResponseBytes: cfg.GraphQLMaxResponseBytes,
 		Trace:            graphTrace(tp),
 	})
-	r.Handle("/graphql", methods(gql, http.MethodGet, http.MethodPost))
-	if cfg.Playground {
-		pg := playground.New(playground.Options{
-			Title: "Users API", Endpoint: "/graphql", Prefix: "/playground",
-			Query: PlaygroundDocument, Variables: playgroundVariables, Headers: playgroundHeaders,
-		})
-		r.Handle("/playground", pg)
-		r.Handle("/playground/*", pg)
-	}
-	r.Get("/favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		writeStatus(w, http.StatusOK, "ok")
+	r, metricsMux := routes(routeSet{
+		log: log, cfg: cfg, pool: pool, tp: tp, mets: mets,
+		auth:     auth.Middleware(tokens, sessions.Lookup, limiter, events),
+		graphql:  gql,
+		resolver: resolver,
 	})
-	r.Get("/readyz", readyz(pool))
-	metricsMux := metricsHandler(cfg, r, mets)
-
-	rest.Routes(r, resolver, log, banner(cfg, pool))
 	return &Service{
 		Handler: r,
 		Metrics: metricsMux,
@@ -198,78 +168,6 @@ func persistedOperations(log *slog.Logger, cfg config.Config) (ext *persisted.Ex
 		ext.Store = persisted.NewMemory(0)
 	}
 	return ext, closeRedis, nil
-}
-
-// PlaygroundDocument is what the playground opens on: sign up, log in, me
-// and a page of users, as named operations, with how to go from one to the
-// next (a test validates it against the schema).
-//
-//go:embed playground.graphql
-var PlaygroundDocument string
-
-// The playground's Variables and Headers tabs on a first visit: the page
-// size, and where LogIn's token goes (an empty Authorization is no token, so
-// running SignUp with the template as it is counts no refused token).
-const (
-	playgroundVariables = "{\n  \"first\": 5,\n  \"after\": null\n}"
-	playgroundHeaders   = "{\n  \"Authorization\": \"\"\n}"
-)
-
-// banner is the "database" text of the legacy banner at GET /. Legacy named
-// the database host; live says only "postgresql", so the internet does not
-// learn where the database is.
-func banner(cfg config.Config, pool *pgxpool.Pool) string {
-	if cfg.Live() {
-		return "postgresql"
-	}
-	return "postgresql (" + pool.Config().ConnConfig.Host + ")"
-}
-
-// methods answers 405 with an Allow header for any other method, as the
-// GraphQL-over-HTTP spec wants (the router's fallback is legacy's code 10).
-func methods(h http.Handler, allowed ...string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		for _, m := range allowed {
-			if r.Method == m {
-				h.ServeHTTP(w, r)
-				return
-			}
-		}
-		w.Header().Set("Allow", fmt.Sprint(allowed[0], ", ", allowed[1]))
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusMethodNotAllowed)
-		_, _ = w.Write([]byte(`{"errors":[{"message":"method not allowed"}]}`))
-	})
-}
-
-// readyz reports ready once the database answers and every migration is
-// applied; a replica that is not ready gets no traffic from the load balancer.
-func readyz(pool *pgxpool.Pool) http.HandlerFunc {
-	var migrated atomic.Bool
-	return func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := pool.Ping(ctx); err != nil {
-			writeStatus(w, http.StatusServiceUnavailable, "database unreachable")
-			return
-		}
-		if !migrated.Load() {
-			pending, err := migrate.Pending(ctx, pool)
-			if err != nil || pending {
-				writeStatus(w, http.StatusServiceUnavailable, "migrations pending")
-				return
-			}
-			migrated.Store(true)
-		}
-		writeStatus(w, http.StatusOK, "ready")
-	}
-}
-
-func writeStatus(w http.ResponseWriter, code int, status string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(map[string]string{"status": status})
 }
 
 // graphTrace is the span per GraphQL operation, or nil when tracing is off.
