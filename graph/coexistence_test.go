@@ -3,27 +3,11 @@ package graph_test
 import (
 	"encoding/json"
 	"net/http"
-	"regexp"
 	"testing"
 	"time"
 
-	"github.com/fernet/fernet-go"
-
 	"users/internal/apptest"
-	"users/internal/config"
 )
-
-// coexistence is the configuration of a canary beside the legacy app: a
-// fresh key signs, the legacy key only verifies, LEGACY_COEXISTENCE on.
-func coexistence(t *testing.T) config.Config {
-	t.Helper()
-	cfg := apptest.Config()
-	cfg.Keys = []*fernet.Key{fernet.MustDecodeKeys(apptest.NewKey(t))[0], legacyKey(t)}
-	cfg.LegacyCoexistence = true
-	return cfg
-}
-
-var ourSID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // checkSession checks the row of email: with coexistence on, a session as
 // the legacy app wrote it; off, nothing of the legacy format (a 128-bit sid,
@@ -31,13 +15,7 @@ var ourSID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 func checkSession(t *testing.T, srv *apptest.Server, email string, coexist bool) (sid string, token *string) {
 	t.Helper()
 	sid, token = srv.StoredSession(t, email)
-	if coexist {
-		apptest.CheckLegacySession(t, sid, token)
-		return sid, token
-	}
-	if !ourSID.MatchString(sid) || token != nil {
-		t.Errorf("%s: sid %q, stored token %v; want 32 hex digits and NULL", email, sid, token)
-	}
+	apptest.CheckSession(t, email, sid, token, coexist)
 	return sid, token
 }
 
@@ -78,7 +56,7 @@ func TestSessionRows(t *testing.T) {
 		name := map[bool]string{false: "coexistence off", true: "coexistence on"}[coexist]
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			cfg := coexistence(t)
+			cfg := apptest.CoexistenceConfig(t)
 			cfg.LegacyCoexistence = coexist
 			srv := apptest.Start(t, cfg)
 			signUp(t, srv, "alice", "alice@example.com", "alicepass1")
@@ -137,7 +115,7 @@ func equalPtr(a, b *string) bool {
 // still refused.
 func TestCoexistenceStoresTokenAtLogin(t *testing.T) {
 	t.Parallel()
-	cfg := coexistence(t)
+	cfg := apptest.CoexistenceConfig(t)
 	cfg.LegacyCoexistence = false
 	before := apptest.Start(t, cfg)
 	signUp(t, before, "carol", "carol@example.com", "carolpass1")

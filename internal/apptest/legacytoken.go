@@ -7,9 +7,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/fernet/fernet-go"
 
 	"users/internal/config"
 )
@@ -105,5 +108,32 @@ func CheckLegacySession(tb testing.TB, sid string, token *string) {
 	got, err := LegacyDecrypt(legacyKey, *token)
 	if err != nil || got != sid {
 		tb.Errorf("the legacy app reads the stored token as %q (%v), want the sid %q", got, err, sid)
+	}
+}
+
+// CoexistenceConfig is Config() as a canary beside the legacy app runs: a
+// fresh key signs, the legacy key only verifies, LEGACY_COEXISTENCE on.
+func CoexistenceConfig(tb testing.TB) config.Config {
+	tb.Helper()
+	cfg := Config()
+	cfg.Keys = []*fernet.Key{fernet.MustDecodeKeys(NewKey(tb))[0], fernet.MustDecodeKeys(config.LegacyKey)[0]}
+	cfg.LegacyCoexistence = true
+	return cfg
+}
+
+var ourSID = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// CheckSession fails the test unless sid and token are what the service
+// stores: with coexistence on, a session as the legacy app wrote it
+// (CheckLegacySession); off, nothing of the legacy format (a 128-bit sid in
+// hex, no stored token).
+func CheckSession(tb testing.TB, email, sid string, token *string, coexist bool) {
+	tb.Helper()
+	if coexist {
+		CheckLegacySession(tb, sid, token)
+		return
+	}
+	if !ourSID.MatchString(sid) || token != nil {
+		tb.Errorf("%s: sid %q, stored token %v; want 32 hex digits and NULL", email, sid, token)
 	}
 }

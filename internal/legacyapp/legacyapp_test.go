@@ -138,7 +138,7 @@ func TestCompareRecordedExchanges(t *testing.T) {
 		t.Run(modeName(coexist), func(t *testing.T) {
 			cfg := apptest.Config()
 			if coexist {
-				cfg = coexistence(t)
+				cfg = apptest.CoexistenceConfig(t)
 			}
 			legacy := startLegacy(t, src, testdb.Empty(t))
 			here := startHereWith(t, testdb.Empty(t), cfg)
