@@ -60,7 +60,9 @@ type SessionCache interface {
 // Limits throttles the actions that guessing and spam go through. Each call
 // counts one attempt and fails with apperr.RateLimited over the limit.
 type Limits interface {
-	Login(ctx context.Context, email string) error
+	// Login's account says whether email belongs to an account: only then
+	// is the attempt also counted per email.
+	Login(ctx context.Context, email string, account bool) error
 	Signup(ctx context.Context, email string) error
 }
 
@@ -68,7 +70,7 @@ type Limits interface {
 type NoLimits struct{}
 
 // Login allows every attempt.
-func (NoLimits) Login(context.Context, string) error { return nil }
+func (NoLimits) Login(context.Context, string, bool) error { return nil }
 
 // Signup allows every attempt.
 func (NoLimits) Signup(context.Context, string) error { return nil }

@@ -52,11 +52,15 @@ func (r *mutationResolver) Login(ctx context.Context, email string, password str
 	if problems := validate.Login(email, password); len(problems) > 0 {
 		return nil, apperr.InvalidFields(problems)
 	}
-	if err := r.Limits.Login(ctx, email); err != nil {
+	row, err := r.queries.GetUserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, dbError(err, "login")
+	}
+	found := err == nil
+	if err := r.Limits.Login(ctx, email, found); err != nil {
 		return nil, err
 	}
-	row, err := r.queries.GetUserByEmail(ctx, email)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if !found {
 		// Spend one bcrypt comparison anyway: the answer must not come faster
 		// for an email that has no account.
 		if err := r.Passwords.VerifyNothing(ctx, password); err != nil {
@@ -64,9 +68,6 @@ func (r *mutationResolver) Login(ctx context.Context, email string, password str
 		}
 		r.Events.Emit(ctx, secevent.Event{Name: secevent.LoginFailed, Reason: secevent.UnknownEmail, Email: email})
 		return nil, apperr.New(apperr.UserNotExists, "User email: "+email)
-	}
-	if err != nil {
-		return nil, dbError(err, "login")
 	}
 	ok, rehash, err := r.Passwords.Verify(ctx, row.PasswordHash, password)
 	if err != nil {

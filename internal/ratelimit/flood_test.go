@@ -29,7 +29,7 @@ func TestLimiterRefusedAttemptsTouchNoCounter(t *testing.T) {
 	l := ratelimit.New(ratelimit.Options{Login: config.Rate{Count: 2, Window: time.Minute}, Store: store, Now: c.Now})
 	attacker := from("203.0.113.7")
 	for i := range 2 {
-		if err := l.Login(attacker, fmt.Sprintf("u%d@example.com", i)); err != nil {
+		if err := l.Login(attacker, fmt.Sprintf("u%d@example.com", i), true); err != nil {
 			t.Fatalf("attempt %d: %v", i+1, err)
 		}
 	}
@@ -37,28 +37,28 @@ func TestLimiterRefusedAttemptsTouchNoCounter(t *testing.T) {
 		t.Fatalf("Len = %d, want 3", store.Len())
 	}
 	for i := range 100 {
-		rateLimited(t, l.Login(attacker, fmt.Sprintf("new%d@example.com", i)), time.Minute)
+		rateLimited(t, l.Login(attacker, fmt.Sprintf("new%d@example.com", i), true), time.Minute)
 	}
 	if store.Len() != 3 {
 		t.Errorf("Len = %d after 100 refused attempts at new emails, want 3 (no new counters)", store.Len())
 	}
 	// The refused attempts did not spend the emails' allowance either: u0
 	// has had one attempt and gets its second from elsewhere.
-	if err := l.Login(from("198.51.100.1"), "new0@example.com"); err != nil {
+	if err := l.Login(from("198.51.100.1"), "new0@example.com", true); err != nil {
 		t.Errorf("an email only refused attempts named: %v", err)
 	}
-	if err := l.Login(from("198.51.100.2"), "u0@example.com"); err != nil {
+	if err := l.Login(from("198.51.100.2"), "u0@example.com", true); err != nil {
 		t.Errorf("u0's second attempt: %v", err)
 	}
 	// An email at its limit refuses a new address without counting it.
 	before := store.Len()
-	rateLimited(t, l.Login(from("198.51.100.3"), "u0@example.com"), time.Minute)
+	rateLimited(t, l.Login(from("198.51.100.3"), "u0@example.com", true), time.Minute)
 	if store.Len() != before {
 		t.Errorf("Len = %d, want %d: the refused address got a counter", store.Len(), before)
 	}
 	// The window still ends a minute after it began, however hard it is hit.
 	c.Add(time.Minute)
-	if err := l.Login(attacker, "u9@example.com"); err != nil {
+	if err := l.Login(attacker, "u9@example.com", true); err != nil {
 		t.Errorf("after the window: %v", err)
 	}
 }
@@ -66,48 +66,83 @@ func TestLimiterRefusedAttemptsTouchNoCounter(t *testing.T) {
 // TestLimiterFloodKeepsThrottledEmail reproduces the eviction flood: a full
 // in-process store, flooded with unique emails from one address and from
 // many, must keep the counter of an account at its limit, so that account
-// gets no more password checks than the limit allows.
+// gets no more password checks than the limit allows. The flood names real
+// accounts (each gets a counter) or made-up emails (none does).
 func TestLimiterFloodKeepsThrottledEmail(t *testing.T) {
 	t.Parallel()
+	for _, accounts := range []bool{true, false} {
+		t.Run(fmt.Sprintf("accounts=%v", accounts), func(t *testing.T) {
+			t.Parallel()
+			c := newClock()
+			const maxKeys, limit = 200, 10
+			store := ratelimit.NewMemory(maxKeys, c.Now)
+			l := ratelimit.New(ratelimit.Options{Login: config.Rate{Count: limit, Window: time.Minute}, Store: store, Now: c.Now})
+			const victim = "victim@example.com"
+			checks, next := 0, 0
+			tryVictim := func() {
+				next++
+				if l.Login(from(fmt.Sprintf("192.0.2.%d", next%250)), victim, true) == nil {
+					checks++
+				}
+			}
+			for range limit {
+				tryVictim()
+			}
+			for round := range 20 {
+				// One address, many unique emails (refused after its first ten).
+				for i := range 500 {
+					_ = l.Login(from("203.0.113.7"), fmt.Sprintf("one-%d-%d@example.com", round, i), accounts)
+				}
+				// Many addresses, each using its allowance on unique emails
+				// and trying one more: up to 11 new counters per address,
+				// 1,100 in all, far more than the store holds. (The store
+				// keeps the limit as long as fewer counters than it holds
+				// are at their limit at once: here the victim's and the 101
+				// addresses'.)
+				for a := range 5 {
+					for i := range limit + 1 {
+						_ = l.Login(from(ipN(round*5+a)), fmt.Sprintf("many-%d-%d-%d@example.com", round, a, i), accounts)
+					}
+				}
+				tryVictim()
+				c.Add(time.Second)
+			}
+			if checks != limit {
+				t.Errorf("the throttled account got %d password checks in one window, want %d", checks, limit)
+			}
+			if store.Len() > maxKeys {
+				t.Errorf("Len = %d, over the bound %d", store.Len(), maxKeys)
+			}
+		})
+	}
+}
+
+// TestLimiterUnknownEmailsMakeNoCounters: guesses at emails without an
+// account are counted per address only, so a flood of them from many
+// addresses adds one counter per address and none per email.
+func TestLimiterUnknownEmailsMakeNoCounters(t *testing.T) {
+	t.Parallel()
 	c := newClock()
-	const maxKeys, limit = 200, 10
-	store := ratelimit.NewMemory(maxKeys, c.Now)
-	l := ratelimit.New(ratelimit.Options{Login: config.Rate{Count: limit, Window: time.Minute}, Store: store, Now: c.Now})
-	const victim = "victim@example.com"
-	checks, next := 0, 0
-	tryVictim := func() {
-		next++
-		if l.Login(from(fmt.Sprintf("192.0.2.%d", next%250)), victim) == nil {
-			checks++
-		}
-	}
-	for range limit {
-		tryVictim()
-	}
-	for round := range 20 {
-		// One address, many unique emails (refused after its first ten).
-		for i := range 500 {
-			_ = l.Login(from("203.0.113.7"), fmt.Sprintf("one-%d-%d@example.com", round, i))
-		}
-		// Many addresses, each using its allowance on unique emails and
-		// trying one more: 11 new counters per address, 1,100 in all, far
-		// more than the store holds. (The store keeps the limit as long as
-		// fewer counters than it holds are at their limit at once: here
-		// the victim's and the 101 addresses'.)
-		for a := range 5 {
-			for i := range limit + 1 {
-				_ = l.Login(from(ipN(round*5+a)), fmt.Sprintf("many-%d-%d-%d@example.com", round, a, i))
+	store := ratelimit.NewMemory(0, c.Now)
+	l := ratelimit.New(ratelimit.Options{Login: config.Rate{Count: 3, Window: time.Minute}, Store: store, Now: c.Now})
+	for a := range 50 {
+		for i := range 3 {
+			if err := l.Login(from(ipN(a)), fmt.Sprintf("nobody-%d-%d@example.com", a, i), false); err != nil {
+				t.Fatalf("address %d attempt %d: %v", a, i+1, err)
 			}
 		}
-		tryVictim()
-		c.Add(time.Second)
+		rateLimited(t, l.Login(from(ipN(a)), fmt.Sprintf("nobody-%d-x@example.com", a), false), time.Minute)
 	}
-	if checks != limit {
-		t.Errorf("the throttled account got %d password checks in one window, want %d", checks, limit)
+	if store.Len() != 50 {
+		t.Errorf("Len = %d after 200 guesses from 50 addresses, want 50 (one per address)", store.Len())
 	}
-	if store.Len() > maxKeys {
-		t.Errorf("Len = %d, over the bound %d", store.Len(), maxKeys)
+	// An account's counter is still kept and enforced beside them.
+	for i := range 3 {
+		if err := l.Login(from(ipN(100+i)), "victim@example.com", true); err != nil {
+			t.Fatalf("victim attempt %d: %v", i+1, err)
+		}
 	}
+	rateLimited(t, l.Login(from(ipN(200)), "victim@example.com", true), time.Minute)
 }
 
 func TestLimiterToken(t *testing.T) {
@@ -174,15 +209,15 @@ func TestLimiterEvents(t *testing.T) {
 		Events: events,
 	})
 	ctx := from("203.0.113.7")
-	_ = l.Login(ctx, "Victim@Example.com")
-	_ = l.Login(ctx, "victim@example.com")                  // ip and email
-	_ = l.Login(from("198.51.100.1"), "victim@example.com") // email
-	_ = l.Signup(ctx, "spam@example.com")                   // allowed
-	_ = l.Signup(ctx, "other@example.com")                  // ip
-	l.TokenRefused(ctx)                                     // counted, no event here
-	_ = l.TokenAllowed(ctx)                                 // refused
-	_ = l.TokenAllowed(context.Background())                // "unknown" address, allowed
-	_ = l.Login(ctx, "fresh@example.com")                   // ip
+	_ = l.Login(ctx, "Victim@Example.com", true)
+	_ = l.Login(ctx, "victim@example.com", true)                  // ip and email
+	_ = l.Login(from("198.51.100.1"), "victim@example.com", true) // email
+	_ = l.Signup(ctx, "spam@example.com")                         // allowed
+	_ = l.Signup(ctx, "other@example.com")                        // ip
+	l.TokenRefused(ctx)                                           // counted, no event here
+	_ = l.TokenAllowed(ctx)                                       // refused
+	_ = l.TokenAllowed(context.Background())                      // "unknown" address, allowed
+	_ = l.Login(ctx, "fresh@example.com", true)                   // ip
 
 	type ev struct{ Event, Reason, ClientIP, EmailHash, Over string }
 	var got []ev

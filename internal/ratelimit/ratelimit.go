@@ -181,16 +181,20 @@ func (l *Limiter) Run(ctx context.Context) error {
 	}
 }
 
-// Login counts one login attempt for the request's client IP and for email.
-// It fails with apperr.RateLimited when either is at RATE_LIMIT_LOGIN.
-func (l *Limiter) Login(ctx context.Context, email string) error {
-	return l.attempt(ctx, ActionLogin, l.o.Login, email)
+// Login counts one login attempt for the request's client IP and, when
+// account is true (email belongs to an account), for email. It fails with
+// apperr.RateLimited when either is at RATE_LIMIT_LOGIN. Guesses at emails
+// that have no account are limited per address only: counters for them would
+// let one client fill the store with made-up emails and crowd out the
+// counter of an account under attack.
+func (l *Limiter) Login(ctx context.Context, email string, account bool) error {
+	return l.attempt(ctx, ActionLogin, l.o.Login, email, account)
 }
 
 // Signup counts one sign-up attempt for the request's client IP and for email.
 // It fails with apperr.RateLimited when either is at RATE_LIMIT_SIGNUP.
 func (l *Limiter) Signup(ctx context.Context, email string) error {
-	return l.attempt(ctx, ActionSignup, l.o.Signup, email)
+	return l.attempt(ctx, ActionSignup, l.o.Signup, email, true)
 }
 
 // TokenAllowed fails with apperr.RateLimited while the request's client IP
@@ -223,14 +227,15 @@ func tokenKey(ctx context.Context) string {
 	return ActionToken + ":ip:" + hashKey(ipKey(clientip.From(ctx)))
 }
 
-func (l *Limiter) attempt(ctx context.Context, action string, rate config.Rate, email string) error {
+func (l *Limiter) attempt(ctx context.Context, action string, rate config.Rate, email string, perEmail bool) error {
 	if rate.Off() {
 		return nil
 	}
 	limit := int64(rate.Count)
-	keys := [2]struct{ name, key string }{
-		{"ip", action + ":ip:" + hashKey(ipKey(clientip.From(ctx)))},
-		{"email", action + ":email:" + hashKey(secevent.NormalizeEmail(email))},
+	type counterKey struct{ name, key string }
+	keys := []counterKey{{"ip", action + ":ip:" + hashKey(ipKey(clientip.From(ctx)))}}
+	if perEmail {
+		keys = append(keys, counterKey{"email", action + ":email:" + hashKey(secevent.NormalizeEmail(email))})
 	}
 	var (
 		over     []string

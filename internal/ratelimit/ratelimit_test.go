@@ -68,16 +68,16 @@ func TestLimiterPerIP(t *testing.T) {
 	})
 	ctx := from("203.0.113.7")
 	for i := range 3 {
-		if err := l.Login(ctx, fmt.Sprintf("user%d@example.com", i)); err != nil {
+		if err := l.Login(ctx, fmt.Sprintf("user%d@example.com", i), true); err != nil {
 			t.Fatalf("attempt %d: %v", i+1, err)
 		}
 	}
-	rateLimited(t, l.Login(ctx, "user9@example.com"), time.Minute)
+	rateLimited(t, l.Login(ctx, "user9@example.com", true), time.Minute)
 	if len(rejected) != 1 || rejected[0] != ratelimit.ActionLogin {
 		t.Errorf("OnReject calls = %v, want [login]", rejected)
 	}
 	// Another client is not affected; nor is sign-up (off here).
-	if err := l.Login(from("198.51.100.1"), "user10@example.com"); err != nil {
+	if err := l.Login(from("198.51.100.1"), "user10@example.com", true); err != nil {
 		t.Errorf("other client: %v", err)
 	}
 	if err := l.Signup(ctx, "user11@example.com"); err != nil {
@@ -98,7 +98,7 @@ func TestLimiterPerEmail(t *testing.T) {
 	if err := l.Signup(from("192.0.2.99"), "someone@example.com"); err != nil {
 		t.Errorf("another email from that address: %v", err)
 	}
-	if err := l.Login(from("192.0.2.99"), "victim@example.com"); err != nil {
+	if err := l.Login(from("192.0.2.99"), "victim@example.com", true); err != nil {
 		t.Errorf("login is counted apart from sign-up: %v", err)
 	}
 }
@@ -107,10 +107,10 @@ func TestLimiterIPv6Prefix(t *testing.T) {
 	t.Parallel()
 	l := ratelimit.New(ratelimit.Options{Login: config.Rate{Count: 2, Window: time.Minute}})
 	// One /64 is one client, whichever addresses in it they use.
-	_ = l.Login(from("2001:db8:1:2::1"), "a@example.com")
-	_ = l.Login(from("2001:db8:1:2:ffff::9"), "b@example.com")
-	rateLimited(t, l.Login(from("2001:db8:1:2:abcd::7"), "c@example.com"), time.Minute)
-	if err := l.Login(from("2001:db8:1:3::1"), "d@example.com"); err != nil {
+	_ = l.Login(from("2001:db8:1:2::1"), "a@example.com", true)
+	_ = l.Login(from("2001:db8:1:2:ffff::9"), "b@example.com", true)
+	rateLimited(t, l.Login(from("2001:db8:1:2:abcd::7"), "c@example.com", true), time.Minute)
+	if err := l.Login(from("2001:db8:1:3::1"), "d@example.com", true); err != nil {
 		t.Errorf("another /64: %v", err)
 	}
 }
@@ -121,9 +121,9 @@ func TestLimiterRetryAfter(t *testing.T) {
 	l := ratelimit.New(ratelimit.Options{Login: config.Rate{Count: 1, Window: time.Minute}, Now: c.Now,
 		Store: ratelimit.NewMemory(0, c.Now)})
 	ctx := from("203.0.113.7")
-	_ = l.Login(ctx, "a@example.com")
+	_ = l.Login(ctx, "a@example.com", true)
 	c.Add(15 * time.Second)
-	err := l.Login(ctx, "a@example.com")
+	err := l.Login(ctx, "a@example.com", true)
 	var e *apperr.Error
 	if !errors.As(err, &e) || e.RetryAfter != 45*time.Second {
 		t.Fatalf("err = %v, want RetryAfter 45s", err)
@@ -132,7 +132,7 @@ func TestLimiterRetryAfter(t *testing.T) {
 		t.Errorf("detail = %q", e.Detail)
 	}
 	c.Add(45 * time.Second)
-	if err := l.Login(ctx, "a@example.com"); err != nil {
+	if err := l.Login(ctx, "a@example.com", true); err != nil {
 		t.Errorf("after the window: %v", err)
 	}
 }
@@ -141,7 +141,7 @@ func TestLimiterOff(t *testing.T) {
 	t.Parallel()
 	l := ratelimit.New(ratelimit.Options{}) // RATE_LIMIT_*=0
 	for range 1000 {
-		if err := l.Login(from("203.0.113.7"), "a@example.com"); err != nil {
+		if err := l.Login(from("203.0.113.7"), "a@example.com", true); err != nil {
 			t.Fatal(err)
 		}
 		if err := l.Signup(from("203.0.113.7"), "a@example.com"); err != nil {
@@ -155,8 +155,8 @@ func TestLimiterNoClientIP(t *testing.T) {
 	// Without the middleware every request shares one "unknown" counter:
 	// limited, never unlimited.
 	l := ratelimit.New(ratelimit.Options{Login: config.Rate{Count: 1, Window: time.Minute}})
-	_ = l.Login(context.Background(), "a@example.com")
-	rateLimited(t, l.Login(context.Background(), "b@example.com"), time.Minute)
+	_ = l.Login(context.Background(), "a@example.com", true)
+	rateLimited(t, l.Login(context.Background(), "b@example.com", true), time.Minute)
 }
 
 // failingStore fails every call and counts them.
@@ -188,11 +188,11 @@ func TestLimiterFailsOpenToProcess(t *testing.T) {
 	ctx := from("203.0.113.7")
 	// Nobody is locked out, but the fallback still counts.
 	for i := range 2 {
-		if err := l.Login(ctx, "a@example.com"); err != nil {
+		if err := l.Login(ctx, "a@example.com", true); err != nil {
 			t.Fatalf("attempt %d during outage: %v", i+1, err)
 		}
 	}
-	rateLimited(t, l.Login(ctx, "a@example.com"), time.Minute)
+	rateLimited(t, l.Login(ctx, "a@example.com", true), time.Minute)
 	if n := store.calls.Load(); n != 1 {
 		t.Errorf("store called %d times, want 1 (then left alone for a while)", n)
 	}
@@ -203,7 +203,7 @@ func TestLimiterFailsOpenToProcess(t *testing.T) {
 		t.Errorf("logged %d errors, want 1:\n%s", got, logs.String())
 	}
 	c.Add(6 * time.Second) // the breaker lets it try again
-	_ = l.Login(from("198.51.100.1"), "b@example.com")
+	_ = l.Login(from("198.51.100.1"), "b@example.com", true)
 	if n := store.calls.Load(); n != 2 {
 		t.Errorf("store called %d times after the pause, want 2", n)
 	}
@@ -237,10 +237,10 @@ func TestFromConfigUnreachableRedis(t *testing.T) {
 	go func() { done <- l.Run(ctx) }()
 
 	from := from("203.0.113.7")
-	if err := l.Login(from, "a@example.com"); err != nil {
+	if err := l.Login(from, "a@example.com", true); err != nil {
 		t.Fatalf("first attempt with Redis down: %v", err)
 	}
-	rateLimited(t, l.Login(from, "a@example.com"), time.Minute)
+	rateLimited(t, l.Login(from, "a@example.com", true), time.Minute)
 
 	// Run says at start that Redis does not answer, and returns when ctx ends.
 	apptest.Eventually(t, 10*time.Second, "Run logs that Redis is unreachable", func() bool {

@@ -73,12 +73,12 @@ func TestRedisShared(t *testing.T) {
 		if i%2 == 1 {
 			l = b
 		}
-		if err := l.Login(ctx, "shared@example.com"); err != nil {
+		if err := l.Login(ctx, "shared@example.com", true); err != nil {
 			t.Fatalf("attempt %d: %v", i+1, err)
 		}
 	}
-	rateLimited(t, a.Login(ctx, "shared@example.com"), time.Minute)
-	rateLimited(t, b.Login(ctx, "shared@example.com"), time.Minute)
+	rateLimited(t, a.Login(ctx, "shared@example.com", true), time.Minute)
+	rateLimited(t, b.Login(ctx, "shared@example.com", true), time.Minute)
 	// No personal data in the keys.
 	keys, err := client.Keys(t.Context(), prefix+"*").Result()
 	if err != nil {
@@ -138,7 +138,7 @@ func TestRedisKeepsThrottledEmail(t *testing.T) {
 	})
 	checks := 0
 	for i := range 40 {
-		if replicas[i%2].Login(from(ipN(i)), "victim@example.com") == nil {
+		if replicas[i%2].Login(from(ipN(i)), "victim@example.com", true) == nil {
 			checks++
 		}
 	}
