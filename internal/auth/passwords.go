@@ -54,7 +54,7 @@ func NewPasswords(cost int) (*Passwords, error) {
 		// A well-formed hash at the configured cost, built rather than computed
 		// so start-up does not spend a bcrypt (230 ms at cost 12): comparing
 		// against it costs what comparing against a real user's hash costs.
-		dummy: fmt.Appendf(nil, "$2a$%02d$%s", cost, dummySaltAndHash),
+		dummy: dummyHash(cost),
 	}, nil
 }
 
@@ -81,11 +81,12 @@ func (p *Passwords) Hash(ctx context.Context, password string) (string, error) {
 // the hash should be replaced because its cost is below the configured one.
 // A malformed hash is an error, not a mismatch.
 //
-// A wrong password costs at least one comparison at the configured cost,
-// whatever the hash's own cost: against a cheaper hash Verify spends one
-// more, so a fast refusal does not tell which accounts still have old
-// hashes. (A right password against a cheaper hash is paid for by the
-// upgrade the caller then makes.)
+// A wrong password costs the work of one comparison at the configured cost
+// (2^cost rounds), whatever the hash's own cost: against a cheaper hash at
+// cost c Verify adds dummy comparisons at c, c+1, ..., cost-1, whose rounds
+// with the real one's sum to exactly 2^cost, so the refusal's time does not
+// tell which accounts still have old hashes. (A right password against a
+// cheaper hash is paid for by the upgrade the caller then makes.)
 func (p *Passwords) Verify(ctx context.Context, hash, password string) (ok, rehash bool, err error) {
 	cost, err := bcrypt.Cost([]byte(hash))
 	if err != nil {
@@ -96,8 +97,8 @@ func (p *Passwords) Verify(ctx context.Context, hash, password string) (ok, reha
 	})
 	switch {
 	case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword):
-		if cost < p.cost {
-			if err := p.VerifyNothing(ctx, password); err != nil {
+		for c := cost; c < p.cost; c++ {
+			if err := p.compareDummy(ctx, c, password); err != nil {
 				return false, false, fmt.Errorf("verify password: %w", err)
 			}
 		}
@@ -112,11 +113,24 @@ func (p *Passwords) Verify(ctx context.Context, hash, password string) (ok, reha
 // without a user: login calls it for an unknown email, so timing does not
 // tell which emails have accounts.
 func (p *Passwords) VerifyNothing(ctx context.Context, password string) error {
-	return p.run(ctx, "bcrypt.compare", p.cost, func() error {
-		_ = bcrypt.CompareHashAndPassword(p.dummy, truncate(password))
+	return p.compareDummy(ctx, p.cost, password)
+}
+
+// compareDummy spends one comparison at cost against a hash nobody has.
+func (p *Passwords) compareDummy(ctx context.Context, cost int, password string) error {
+	dummy := p.dummy
+	if cost != p.cost {
+		dummy = dummyHash(cost)
+	}
+	return p.run(ctx, "bcrypt.compare", cost, func() error {
+		_ = bcrypt.CompareHashAndPassword(dummy, truncate(password))
 		return nil
 	})
 }
+
+// dummyHash is a well-formed hash at cost, built rather than computed (a
+// computation would cost what it is meant to imitate).
+func dummyHash(cost int) []byte { return fmt.Appendf(nil, "$2a$%02d$%s", cost, dummySaltAndHash) }
 
 // run waits for a free core, unless ctx ends first, and runs f, a bcrypt
 // computation at cost, on it; op names its span.

@@ -275,7 +275,8 @@ func TestPasswordsEqualWork(t *testing.T) {
 		call func() error
 		want []int // the cost of each computation, in order
 	}{
-		{"wrong password, hash below the configured cost", verify(4, "wrongpass1"), []int{4, configured}},
+		// 2^4 + 2^4 + 2^5 = 2^6 rounds, as one comparison at the configured cost.
+		{"wrong password, hash below the configured cost", verify(4, "wrongpass1"), []int{4, 4, 5}},
 		{"wrong password, hash at the configured cost", verify(configured, "wrongpass1"), []int{configured}},
 		{"wrong password, hash above the configured cost", verify(7, "wrongpass1"), []int{7}},
 		{"unknown email", func() error { return p.VerifyNothing(ctx, "wrongpass1") }, []int{configured}},
@@ -294,6 +295,11 @@ func TestPasswordsEqualWork(t *testing.T) {
 			if !slices.Equal(costs, tt.want) {
 				t.Errorf("bcrypt costs = %v, want %v", costs, tt.want)
 			}
+			if rounds := bcryptRounds(costs); strings.HasPrefix(tt.name, "wrong") || tt.name == "unknown email" {
+				if rounds < 1<<configured || (rounds != 1<<configured && costs[0] < configured) {
+					t.Errorf("a refusal spent %d rounds, want %d (one comparison at the configured cost)", rounds, 1<<configured)
+				}
+			}
 		})
 	}
 
@@ -306,6 +312,15 @@ func TestPasswordsEqualWork(t *testing.T) {
 			t.Errorf("bcrypt costs = %v, want none", costs)
 		}
 	})
+}
+
+// bcryptRounds is the work of comparisons at costs: 2^cost rounds each.
+func bcryptRounds(costs []int) int {
+	n := 0
+	for _, c := range costs {
+		n += 1 << c
+	}
+	return n
 }
 
 // BenchmarkVerify shows the time of each login outcome at cost 10 (1 024
