@@ -2,6 +2,7 @@ package gqlhttp
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -82,7 +83,49 @@ func writeExecutionResult(w http.ResponseWriter, media responseMedia, resp *grap
 	case len(resp.Errors) > 0:
 		status = StatusPartialSuccess
 	}
-	writeJSON(w, status, contentType, resp)
+	body, err := encodeResponse(resp)
+	if err != nil {
+		status, contentType, body = http.StatusInternalServerError, contentTypeJSON, encodeFailureBody
+	}
+	writeBody(w, status, contentType, body)
+}
+
+// encodeResponse writes resp as json.Marshal does, keys in the same order,
+// but copies Data as it is once json.Valid has scanned it: the executor has
+// already encoded it, and json.Marshal would also compact and copy it (7 %
+// of the server's CPU on a 20-user page, BENCHMARKS.md). One byte-level
+// difference: "<", ">" and "&" inside strings stay as they are instead of
+// \u003c etc., which every JSON parser reads the same.
+func encodeResponse(resp *graphql.Response) ([]byte, error) {
+	if resp.Label != "" || resp.Path != nil || resp.HasNext != nil {
+		return json.Marshal(resp) // incremental delivery, not served here
+	}
+	b := make([]byte, 0, len(resp.Data)+64)
+	b = append(b, '{')
+	if len(resp.Errors) > 0 {
+		errs, err := json.Marshal(resp.Errors)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(append(b, `"errors":`...), errs...), ',')
+	}
+	if len(resp.Data) > 0 && !json.Valid(resp.Data) {
+		return nil, errors.New("encode response: data is not valid JSON")
+	}
+	b = append(b, `"data":`...)
+	if len(resp.Data) == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, resp.Data...)
+	}
+	if len(resp.Extensions) > 0 {
+		ext, err := json.Marshal(resp.Extensions)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(b, `,"extensions":`...), ext...)
+	}
+	return append(b, '}'), nil
 }
 
 // writeJSON encodes v and writes it with the given status and Content-Type.
@@ -94,6 +137,11 @@ func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 	if err != nil {
 		status, contentType, body = http.StatusInternalServerError, contentTypeJSON, encodeFailureBody
 	}
+	writeBody(w, status, contentType, body)
+}
+
+// writeBody writes an encoded response with the given status and Content-Type.
+func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", "no-store")
