@@ -155,6 +155,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	log.Info("database pool", "max_conns", cfg.DBMaxConns, "query_exec_mode", dbpool.ExecModeName(pool.Config().ConnConfig.DefaultQueryExecMode),
 		"direct_url", cfg.DatabaseDirectURL != "")
 
+	scheduleBcrypt(log, &cfg)
 	svc, err := app.New(log, cfg, pool, tp)
 	if err != nil {
 		return err

@@ -31,7 +31,7 @@ func TestLegacySIDsAreFree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	passwords, err := auth.NewPasswords(4)
+	passwords, err := auth.NewPasswords(4, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

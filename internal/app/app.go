@@ -49,7 +49,7 @@ type Service struct {
 // nil installs no tracing code at all.
 func New(log *slog.Logger, cfg config.Config, pool *pgxpool.Pool, tp trace.TracerProvider) (*Service, error) {
 	log = slog.New(withRequestID{log.Handler()})
-	passwords, err := auth.NewPasswords(cfg.BcryptCost)
+	passwords, err := auth.NewPasswords(cfg.BcryptCost, cfg.BcryptConcurrency)
 	if err != nil {
 		return nil, err
 	}

@@ -25,8 +25,10 @@ const maxPasswordBytes = 72
 const dummySaltAndHash = "18Fot3ud57QfRj46mceJGuezKnPP719k001A70iI9ViAOH6bf0Y.W"
 
 // Passwords hashes and verifies passwords with bcrypt. bcrypt is CPU-bound by
-// design, so at most one hash per core runs at a time: a login storm queues
-// here instead of starving every other request of CPU.
+// design, so at most a fixed number of computations (one per core by
+// default) run at a time, each on a thread of its own at the lowest
+// priority: a login storm queues here and takes only the CPU that other
+// requests leave, instead of holding the cores for 250 ms at a stretch.
 type Passwords struct {
 	cost     int
 	slots    chan struct{}
@@ -43,14 +45,18 @@ type Passwords struct {
 // "bcrypt.compare", with its cost; the wait for a core included). Without it nothing is traced.
 func (p *Passwords) SetTracer(t trace.Tracer) { p.tracer = t }
 
-// NewPasswords returns a hasher at the given cost (bcrypt.MinCost..MaxCost).
-func NewPasswords(cost int) (*Passwords, error) {
+// NewPasswords returns a hasher at the given cost (bcrypt.MinCost..MaxCost)
+// that runs at most concurrency computations at once (0: GOMAXPROCS).
+func NewPasswords(cost, concurrency int) (*Passwords, error) {
 	if cost < bcrypt.MinCost || cost > bcrypt.MaxCost {
 		return nil, fmt.Errorf("bcrypt cost %d out of range %d..%d", cost, bcrypt.MinCost, bcrypt.MaxCost)
 	}
+	if concurrency <= 0 {
+		concurrency = runtime.GOMAXPROCS(0)
+	}
 	return &Passwords{
 		cost:  cost,
-		slots: make(chan struct{}, runtime.GOMAXPROCS(0)),
+		slots: make(chan struct{}, concurrency),
 		// A well-formed hash at the configured cost, built rather than computed
 		// so start-up does not spend a bcrypt (230 ms at cost 12): comparing
 		// against it costs what comparing against a real user's hash costs.
@@ -151,7 +157,23 @@ func (p *Passwords) run(ctx context.Context, op string, cost int, f func() error
 	if p.observe != nil {
 		p.observe(cost)
 	}
-	return f()
+	return onLowPriorityThread(f)
+}
+
+// onLowPriorityThread runs f on an OS thread of its own at the lowest
+// priority (nice 19) and waits for it. The kernel then gives the cores to
+// every other thread first and slices finely, where Go's scheduler would let
+// f hold a P until its 10 ms preemption. The thread is never given back: an
+// unprivileged process cannot raise a thread's priority again, so it ends
+// with the goroutine (a thread's start costs microseconds, a bcrypt 250 ms).
+func onLowPriorityThread(f func() error) error {
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: see above
+		lowerThreadPriority()
+		done <- f()
+	}()
+	return <-done
 }
 
 func truncate(password string) []byte {

@@ -19,7 +19,7 @@ import (
 
 func newPasswords(t *testing.T, cost int) *auth.Passwords {
 	t.Helper()
-	p, err := auth.NewPasswords(cost)
+	p, err := auth.NewPasswords(cost, 0)
 	if err != nil {
 		t.Fatalf("NewPasswords(%d): %v", cost, err)
 	}
@@ -38,7 +38,7 @@ func TestNewPasswordsCost(t *testing.T) {
 		{bcrypt.MaxCost + 1, true},
 	}
 	for _, tt := range tests {
-		p, err := auth.NewPasswords(tt.cost)
+		p, err := auth.NewPasswords(tt.cost, 0)
 		if gotErr := err != nil; gotErr != tt.wantErr {
 			t.Errorf("NewPasswords(%d) error = %v, want error %v", tt.cost, err, tt.wantErr)
 		}
@@ -329,7 +329,7 @@ func bcryptRounds(costs []int) int {
 // hash at that cost and for an unknown email.
 func BenchmarkVerify(b *testing.B) {
 	const configured = 10
-	p, err := auth.NewPasswords(configured)
+	p, err := auth.NewPasswords(configured, 0)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -54,6 +54,9 @@ type Config struct {
 	LegacyCoexistence bool
 
 	BcryptCost int // BCRYPT_COST, default 12 as legacy
+	// BcryptConcurrency is BCRYPT_CONCURRENCY, how many bcrypt computations
+	// run at once; 0 (the default) is one per core.
+	BcryptConcurrency int
 	// PasswordPolicy is PASSWORD_POLICY, the rule for new passwords: legacy
 	// (the default, for REST compatibility) or modern.
 	PasswordPolicy validate.PasswordPolicy
@@ -268,6 +271,7 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("LEGACY_COEXISTENCE", err)
 	}
 	c.BcryptCost = num("BCRYPT_COST", 12, bcrypt.MinCost, bcrypt.MaxCost)
+	c.BcryptConcurrency = num("BCRYPT_CONCURRENCY", 0, 0, 1024)
 	if v := str("PASSWORD_POLICY", ""); v != "" {
 		policy, err := validate.ParsePasswordPolicy(v)
 		if err != nil {
