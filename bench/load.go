@@ -16,6 +16,9 @@ import (
 type request struct {
 	method string
 	url    string
+	// urlOf returns the URL of request number i of one worker (nil: url),
+	// for a load that mixes endpoints.
+	urlOf  func(worker, i int) string
 	header http.Header
 	// body returns the request body for request number i of one worker (nil: none).
 	body func(worker, i int) []byte
@@ -116,15 +119,10 @@ func driveAt(ctx context.Context, req request, conns int, rate float64, warmup, 
 					return
 				default:
 				}
-				var rd io.Reader
-				if req.body != nil {
-					rd = bytes.NewReader(req.body(w, i))
-				}
-				hr, err := http.NewRequestWithContext(ctx, req.method, req.url, rd)
+				hr, err := req.build(ctx, w, i)
 				if err != nil {
 					panic(err)
 				}
-				hr.Header = req.header
 				start := time.Now()
 				if rate > 0 {
 					start = due
@@ -188,17 +186,35 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
+// build makes request number i of one worker.
+func (r request) build(ctx context.Context, worker, i int) (*http.Request, error) {
+	u := r.url
+	if r.urlOf != nil {
+		u = r.urlOf(worker, i)
+	}
+	var rd io.Reader
+	if r.body != nil {
+		rd = bytes.NewReader(r.body(worker, i))
+	}
+	hr, err := http.NewRequestWithContext(ctx, r.method, u, rd)
+	if err != nil {
+		return nil, err
+	}
+	hr.Header = r.header
+	return hr, nil
+}
+
 // fetch sends one request and returns status and body.
 func fetch(ctx context.Context, req request) (int, []byte, error) {
-	var rd io.Reader
-	if req.body != nil {
-		rd = bytes.NewReader(req.body(0, 0))
-	}
-	hr, err := http.NewRequestWithContext(ctx, req.method, req.url, rd)
+	return fetchNth(ctx, req, 0, 0)
+}
+
+// fetchNth sends request number i of one worker and returns status and body.
+func fetchNth(ctx context.Context, req request, worker, i int) (int, []byte, error) {
+	hr, err := req.build(ctx, worker, i)
 	if err != nil {
 		return 0, nil, err
 	}
-	hr.Header = req.header
 	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(hr)
 	if err != nil {
 		return 0, nil, err

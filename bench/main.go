@@ -1,7 +1,7 @@
 // Command bench measures the service against the limit of its stack and
-// prints one table of every workload (W1 to W5, mem, start) against its target.
+// prints one table of every workload (W1 to W7, mem, start) against its target.
 //
-//	go run ./bench                       # everything, about 4.5 minutes
+//	go run ./bench                       # everything, about 6 minutes
 //	go run ./bench -duration 2s -runs 1  # a quick look
 //	go run ./bench -workloads W1,W2 -profile W2
 //
@@ -22,8 +22,9 @@
 // Workloads: W1 REST list of 20 users with a token; W2 GraphQL users(first:20)
 // with a token; W3 REST list of 1,000 users; W4 GraphQL pages at the start and
 // beyond user 900,000 of 1,000,000; W5 a login storm at bcrypt cost 12 beside
-// a W2 load; mem: server RSS under W2; start: exec to /readyz 200 on a migrated
-// database.
+// a W2 load; W6 GraphQL users(first:100) of 1,000 users with a token; W7 a
+// frontend's mix, me, the W2 page and user(id:) in turn; mem: server RSS
+// under W2; start: exec to /readyz 200 on a migrated database.
 //
 // -profile W2 (or W1,W2,...) captures a CPU profile of the server during an
 // extra, unmeasured run of that workload through PPROF_ADDR and prints the top
@@ -31,9 +32,10 @@
 //
 // Where things are: flags.go the command line; servers.go builds, starts and
 // stops the service, limit.go is the limit server; db.go creates the bench
-// database and seeds it; workloads.go runs W1..W5, mem and start, with the
-// requests of requests.go and the load generator of load.go; cpu.go reads
-// CPU and memory from /proc; report.go prints the table.
+// database and seeds it; workloads.go runs W1..W5, mem and start, and
+// frontend.go W6 and W7, with the requests of requests.go and the load
+// generator of load.go; cpu.go reads CPU and memory from /proc; report.go
+// prints the table.
 package main
 
 import (

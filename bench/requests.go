@@ -69,9 +69,10 @@ func envelopeOK(body []byte) bool {
 
 const usersQuery = `query Users($first: Int, $after: String) { users(first: $first, after: $after) { nodes { id username email info created modified } pageInfo { hasNextPage endCursor } } }`
 
-// graphqlUsers is users(first: 20, after: after(worker, i)); after may be nil.
-func (b *bench) graphqlUsers(after func(worker, i int) string) request {
-	fixed, _ := json.Marshal(map[string]any{"query": usersQuery, "variables": map[string]any{"first": 20}})
+// graphqlUsers is users(first: first, after: after(worker, i)); after may be
+// nil.
+func (b *bench) graphqlUsers(first int, after func(worker, i int) string) request {
+	fixed, _ := json.Marshal(map[string]any{"query": usersQuery, "variables": map[string]any{"first": first}})
 	return request{
 		method: http.MethodPost,
 		url:    b.ours.base + "/graphql",
@@ -80,7 +81,7 @@ func (b *bench) graphqlUsers(after func(worker, i int) string) request {
 			if after == nil {
 				return fixed
 			}
-			body, _ := json.Marshal(map[string]any{"query": usersQuery, "variables": map[string]any{"first": 20, "after": after(w, i)}})
+			body, _ := json.Marshal(map[string]any{"query": usersQuery, "variables": map[string]any{"first": first, "after": after(w, i)}})
 			return body
 		},
 		ok: func(body []byte) bool {

@@ -18,14 +18,16 @@ import (
 )
 
 // runWorkloads runs the selected workloads in an order that seeds the table
-// only upwards: W1, W2 and W5 on 20 users, W3 on 1,000, W4 on -big. W2 also
-// runs for the mem row alone, which samples the server under it.
+// only upwards: W1, W2 and W5 on 20 users, W3, W6 and W7 on 1,000, W4 on
+// -big. W2 also runs for the mem row alone, which samples the server under
+// it.
 func (b *bench) runWorkloads(ctx context.Context) error {
 	steps := []struct {
 		name string
 		fn   func(context.Context) error
 	}{
-		{"W1", b.w1}, {"W2", b.w2}, {"W5", b.w5}, {"W3", b.w3}, {"W4", b.w4},
+		{"W1", b.w1}, {"W2", b.w2}, {"W5", b.w5}, {"W3", b.w3}, {"W6", b.w6}, {"W7", b.w7},
+		{"W4", b.w4},
 	}
 	for _, s := range steps {
 		if !b.o.workloads[s.name] && !(s.name == "W2" && b.o.workloads["mem"]) {
@@ -112,7 +114,7 @@ func (b *bench) w1(ctx context.Context) error {
 // w2 is GraphQL users(first: 20) against the limit's list of 20; it also
 // gives the mem row, the server's peak RSS under this load.
 func (b *bench) w2(ctx context.Context) error {
-	ours, limit := b.graphqlUsers(nil), restList(b.limit.base, "", 20)
+	ours, limit := b.graphqlUsers(20, nil), restList(b.limit.base, "", 20)
 	if err := check(ctx, "W2 ours", ours, 20); err != nil {
 		return err
 	}
@@ -166,11 +168,9 @@ func (b *bench) sampleMemory() func() {
 
 // w3 is the REST list of 1,000 users, ours against the limit.
 func (b *bench) w3(ctx context.Context) error {
-	d, err := b.seed.seedTo(ctx, 1000)
-	if err != nil {
+	if err := b.seedThousand(ctx); err != nil {
 		return err
 	}
-	log("seeded up to 1,000 users in %v", d.Round(time.Millisecond))
 	ours, limit := restList(b.ours.base, b.token, 0), restList(b.limit.base, "", 0)
 	if err := check(ctx, "W3 ours", ours, 1000); err != nil {
 		return err
@@ -193,8 +193,8 @@ func (b *bench) w4(ctx context.Context) error {
 	log("seeded up to %d users in %v", b.o.big, d.Round(time.Millisecond))
 	deepFrom := b.o.big * 9 / 10
 	span := b.o.big - deepFrom - 20
-	first := b.graphqlUsers(nil)
-	deep := b.graphqlUsers(func(w, i int) string {
+	first := b.graphqlUsers(20, nil)
+	deep := b.graphqlUsers(20, func(w, i int) string {
 		// A different page each time, all beyond user 900,000 (of 1,000,000).
 		return model.UserCursor(int32(deepFrom + (w*7919+i*104729)%span))
 	})
@@ -250,7 +250,7 @@ func (b *bench) bcryptTime() (time.Duration, error) {
 // cores from the storm by design, and the two targets could not both hold.
 func (b *bench) w5(ctx context.Context) error {
 	cores := runtime.NumCPU()
-	w2 := b.graphqlUsers(nil)
+	w2 := b.graphqlUsers(20, nil)
 	storm := b.loginRequest(func(w, i int) int { return 1 + (w*31+i)%20 })
 	w2load := fmt.Sprintf("%d conns", b.o.w5Conns)
 	if b.o.w5Rate > 0 {
