@@ -156,6 +156,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		"direct_url", cfg.DatabaseDirectURL != "")
 
 	scheduleBcrypt(log, &cfg)
+	tuneGC(log)
 	svc, err := app.New(log, cfg, pool, tp)
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ func TestMarshalTime(t *testing.T) {
 	tests := []time.Time{
 		time.Date(2026, 12, 1, 22, 48, 3, 0, time.UTC),
 		time.Date(2019, 1, 2, 3, 4, 5, 123456000, time.UTC),
-		time.Date(1999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("", -(9*3600 + 30*60))),
+		time.Date(1999, 12, 31, 23, 59, 59, 999999999, time.FixedZone("", -(9*3600+30*60))),
 		time.Date(9999, 12, 31, 23, 59, 59, 1, time.FixedZone("", 14*3600)),
 		{},
 	}
