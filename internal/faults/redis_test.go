@@ -89,22 +89,30 @@ func TestRedisLostAndBack(t *testing.T) {
 	rs := startReplicas(t, 2, "DATABASE_URL="+db.direct, "REDIS_URL="+redis.url(), "RATE_LIMIT_LOGIN=3/1m", "TRUSTED_PROXIES=1")
 	a, b := rs[0], rs[1]
 	ctx := t.Context()
+	// Logins are counted per email only for emails that have an account.
+	for i, email := range []string{"shared1@example.com", "alone@example.com", "shared2@example.com"} {
+		body := fmt.Sprintf(`{"username": "limited%d", "email": %q, "password": "test1234"}`, i, email)
+		if status, code, err := a.restCall(ctx, http.MethodPost, "/v1/users", "", body); err != nil || status != http.StatusOK {
+			t.Fatalf("sign-up %s: %d %d %v", email, status, code, err)
+		}
+	}
 	attempt := 0
-	// try makes one login attempt for email (which has no account) and
-	// returns the status: 404 (counted, not limited) or 429.
+	// try makes one login attempt with a wrong password for email and
+	// returns the status: 400 (counted, not limited), 404 for an email
+	// without an account (counted per address only), or 429.
 	try := func(r *replica, email string) int {
 		t.Helper()
 		attempt++
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, r.URL+"/v1/users/self/login",
-			strings.NewReader(fmt.Sprintf(`{"email": %q, "password": "test1234"}`, email)))
+			strings.NewReader(fmt.Sprintf(`{"email": %q, "password": "wrongpass1"}`, email)))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", attempt%250+1))
 		_, status, err := r.send(req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if status != http.StatusNotFound && status != http.StatusTooManyRequests {
-			t.Fatalf("login attempt on %s: %d, want 404 or 429", r.URL, status)
+		if status != http.StatusBadRequest && status != http.StatusNotFound && status != http.StatusTooManyRequests {
+			t.Fatalf("login attempt on %s: %d, want 400, 404 or 429", r.URL, status)
 		}
 		return status
 	}
@@ -113,8 +121,8 @@ func TestRedisLostAndBack(t *testing.T) {
 	shared := func(t *testing.T, email string) {
 		t.Helper()
 		for i, r := range []*replica{a, b, a} {
-			if st := try(r, email); st != http.StatusNotFound {
-				t.Fatalf("attempt %d: %d, want 404", i+1, st)
+			if st := try(r, email); st != http.StatusBadRequest {
+				t.Fatalf("attempt %d: %d, want 400", i+1, st)
 			}
 		}
 		if st := try(b, email); st != http.StatusTooManyRequests {
@@ -127,15 +135,15 @@ func TestRedisLostAndBack(t *testing.T) {
 	redis.stop()
 	t.Run("lost: each replica counts alone", func(t *testing.T) {
 		for i := range 3 {
-			if st := try(a, "alone@example.com"); st != http.StatusNotFound {
-				t.Fatalf("attempt %d on A: %d, want 404", i+1, st)
+			if st := try(a, "alone@example.com"); st != http.StatusBadRequest {
+				t.Fatalf("attempt %d on A: %d, want 400", i+1, st)
 			}
 		}
 		if st := try(a, "alone@example.com"); st != http.StatusTooManyRequests {
 			t.Errorf("the 4th attempt on A: %d, want 429 (A still limits on its own)", st)
 		}
-		if st := try(b, "alone@example.com"); st != http.StatusNotFound {
-			t.Errorf("the 1st attempt on B: %d, want 404 (B counts on its own)", st)
+		if st := try(b, "alone@example.com"); st != http.StatusBadRequest {
+			t.Errorf("the 1st attempt on B: %d, want 400 (B counts on its own)", st)
 		}
 		if v := a.metric(t, "rate_limit_store_degraded"); v != 1 {
 			t.Errorf("rate_limit_store_degraded on A = %v, want 1", v)
