@@ -138,8 +138,8 @@ func (p *Passwords) compareDummy(ctx context.Context, cost int, password string)
 // computation would cost what it is meant to imitate).
 func dummyHash(cost int) []byte { return fmt.Appendf(nil, "$2a$%02d$%s", cost, dummySaltAndHash) }
 
-// run waits for a free core, unless ctx ends first, and runs f, a bcrypt
-// computation at cost, on it; op names its span.
+// run waits for a free bcrypt slot, unless ctx ends first, and runs f, a bcrypt
+// computation at cost, on a low-priority thread; op names its span.
 func (p *Passwords) run(ctx context.Context, op string, cost int, f func() error) error {
 	if p.tracer != nil {
 		var span trace.Span
