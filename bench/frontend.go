@@ -23,10 +23,7 @@ func (b *bench) w6(ctx context.Context) error {
 		return err
 	}
 	ours, limit := b.graphqlUsers(100, nil), restList(b.limit.base, "", 100)
-	if err := check(ctx, "W6 ours", ours, 100); err != nil {
-		return err
-	}
-	if err := check(ctx, "W6 limit", limit, 100); err != nil {
+	if err := checkPair(ctx, "W6", ours, limit, 100); err != nil {
 		return err
 	}
 	b.pair(ctx, "W6", "W6 GraphQL users(first: 100)", ours, limit, b.o.conns, 0.6, false)

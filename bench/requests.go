@@ -90,6 +90,15 @@ func (b *bench) graphqlUsers(first int, after func(worker, i int) string) reques
 	}
 }
 
+// checkPair checks one answer of ours and one of the limit, each holding
+// want users, before a workload's runs.
+func checkPair(ctx context.Context, name string, ours, limit request, want int) error {
+	if err := check(ctx, name+" ours", ours, want); err != nil {
+		return err
+	}
+	return check(ctx, name+" limit", limit, want)
+}
+
 // check sends req once and verifies the answer holds want users.
 func check(ctx context.Context, what string, req request, want int) error {
 	status, body, err := fetch(ctx, req)

@@ -101,10 +101,7 @@ func (b *bench) pair(ctx context.Context, name, workload string, ours, limit req
 // w1 is the REST list of the 20 seeded users, ours against the limit.
 func (b *bench) w1(ctx context.Context) error {
 	ours, limit := restList(b.ours.base, b.token, 0), restList(b.limit.base, "", 0)
-	if err := check(ctx, "W1 ours", ours, 20); err != nil {
-		return err
-	}
-	if err := check(ctx, "W1 limit", limit, 20); err != nil {
+	if err := checkPair(ctx, "W1", ours, limit, 20); err != nil {
 		return err
 	}
 	b.pair(ctx, "W1", "W1 REST GET /v1/users, 20 users", ours, limit, b.o.conns, 0.8, false)
@@ -115,10 +112,7 @@ func (b *bench) w1(ctx context.Context) error {
 // gives the mem row, the server's peak RSS under this load.
 func (b *bench) w2(ctx context.Context) error {
 	ours, limit := b.graphqlUsers(20, nil), restList(b.limit.base, "", 20)
-	if err := check(ctx, "W2 ours", ours, 20); err != nil {
-		return err
-	}
-	if err := check(ctx, "W2 limit", limit, 20); err != nil {
+	if err := checkPair(ctx, "W2", ours, limit, 20); err != nil {
 		return err
 	}
 	b.pair(ctx, "W2", "W2 GraphQL users(first: 20)", ours, limit, b.o.conns, 0.6, b.o.workloads["mem"])
@@ -172,10 +166,7 @@ func (b *bench) w3(ctx context.Context) error {
 		return err
 	}
 	ours, limit := restList(b.ours.base, b.token, 0), restList(b.limit.base, "", 0)
-	if err := check(ctx, "W3 ours", ours, 1000); err != nil {
-		return err
-	}
-	if err := check(ctx, "W3 limit", limit, 1000); err != nil {
+	if err := checkPair(ctx, "W3", ours, limit, 1000); err != nil {
 		return err
 	}
 	b.pair(ctx, "W3", "W3 REST GET /v1/users, 1,000 users", ours, limit, b.o.conns, 0.8, false)
