@@ -17,8 +17,9 @@ import (
 
 // DefaultGOGC is the pace set when GOGC is not: the heap may grow to 3x the
 // live heap between collections instead of 2x. Measured on the W2 GraphQL
-// page (BENCHMARKS.md): a third less GC CPU for a few MiB of RSS; the
-// memory limit below still bounds the heap in a container.
+// page (BENCHMARKS.md): about a quarter off the server's CPU a request for
+// about 13 MiB more RSS; the memory limit below still bounds the heap in a
+// container.
 const DefaultGOGC = 200
 
 // limitShare is the part of the container's memory limit given to the Go
